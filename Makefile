@@ -1,0 +1,51 @@
+# Luister: `make run` shows it working on the bundled sample; `make test` proves it.
+# Needs only Python >= 3.11, Java 17 and Maven on the machine; everything else
+# is installed here (Python packages into .venv, jars into ~/.m2 via Maven).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: install run test unit integration lint schemas bench stack-up stack-down clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required (found %s)" % sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install
+	$(BIN)/luister run
+
+test: install lint unit integration
+
+lint: install
+	$(BIN)/lint-imports
+	$(BIN)/luister schemas --check
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+integration: install
+	$(BIN)/pytest -q tests/integration
+
+schemas: install
+	$(BIN)/luister schemas
+
+bench: install
+	$(BIN)/python -m benchmarks.e2e
+
+stack-up: install
+	$(BIN)/luister stack up
+
+stack-down: install
+	$(BIN)/luister stack down
+
+clean:
+	-$(BIN)/luister stack down
+	rm -rf $(VENV) .stack *.egg-info

@@ -1,0 +1,249 @@
+"""`luister`: the command line. Every command builds Settings once and passes it down."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.settings import Settings, masked
+
+SAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "local" / "sample"
+
+app = typer.Typer(help="Luister: streaming media monitoring and webcare for Dutch-speaking customers.",
+                  no_args_is_help=True, add_completion=False)
+stack_app = typer.Typer(help="The local Kafka + OpenSearch stack (from Maven Central jars, no Docker).",
+                        no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+console = Console(stderr=True)
+out = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@stack_app.command("up")
+def stack_up() -> None:
+    """Start Kafka and OpenSearch locally (idempotent) and create Luister's topics."""
+    from pipeline import stack
+    from pipeline.topics import ensure_topics
+
+    settings = _settings()
+    try:
+        stack.up(settings, log=console.print)
+    except stack.StackError as exc:
+        _fail(str(exc))
+    ensure_topics(settings)
+    console.print("[green]stack is up[/green]: kafka on "
+                  f"{settings.kafka.bootstrap_servers}, search engine on {settings.search.url}")
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop the background workers (if `luister run` started them), then Kafka and OpenSearch."""
+    from pipeline import stack, workers
+
+    settings = _settings()
+    if workers.stop_detached(settings):
+        console.print("workers stopped")
+    stack.down(settings, log=console.print)
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    """Show whether Kafka, OpenSearch and the background workers are running and healthy."""
+    from pipeline import stack, workers
+
+    settings = _settings()
+    status = stack.status(settings)
+    table = Table("service", "running", "healthy", "pid", "detail")
+    for s in (status.kafka, status.search):
+        table.add_row(s.name, str(s.running), str(s.healthy), str(s.pid or ""), s.detail)
+    pid = workers.running_pid(settings)
+    table.add_row("workers", str(pid is not None), "", str(pid or ""), str(workers.log_path(settings)))
+    out.print(table)
+    if not status.healthy:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(role: Annotated[str, typer.Argument(help="ingest, indexer, or all (one process per role)")]) -> None:
+    """Run a faust worker for one role until stopped (Ctrl-C / SIGTERM)."""
+    from pipeline.app import ROLES
+
+    if role == "all":
+        from pipeline.workers import supervise
+
+        raise typer.Exit(supervise())
+    if role not in ROLES:
+        _fail(f"unknown role {role!r}; choose one of: all, {', '.join(ROLES)}")
+    import faust
+
+    from pipeline.app import make_app
+    from pipeline.observability import configure_logging
+    from pipeline.topics import ensure_topics
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_format)
+    ensure_topics(settings)
+    faust.Worker(make_app(settings, role), loglevel=settings.log_level.upper()).execute_from_commandline()
+
+
+@app.command()
+def replay(files: Annotated[list[Path], typer.Argument(help="JSON-lines files of RawPosts", exists=True,
+                                                       dir_okay=False)]) -> None:
+    """Publish RawPost JSON lines to posts.raw as they are (keyed by post_id)."""
+    from crawlers.replay import replay as do_replay
+    from pipeline.topics import ensure_topics
+
+    settings = _settings()
+    ensure_topics(settings)
+    report = do_replay(settings, files)
+    console.print(f"published {report.sent} records to {settings.kafka.topic_prefix}posts.raw"
+                  + (f", [red]{report.failed} failed[/red]: {report.errors[:3]}" if report.failed else ""))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    files: Annotated[list[Path] | None, typer.Argument(help="JSON-lines files (default: the bundled sample)",
+                                                       exists=True, dir_okay=False)] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the workers to catch up")] = 300.0,
+) -> None:
+    """The main job: start the stack and workers, replay posts, wait until processed, summarize."""
+    from crawlers.replay import read_lines
+    from crawlers.replay import replay as do_replay
+    from pipeline import progress, stack, workers
+    from pipeline.topics import ensure_topics
+    from schemas import Topic
+
+    settings = _settings()
+    paths = files or [SAMPLE / "posts.jsonl", SAMPLE / "malformed.jsonl"]
+    try:
+        stack.up(settings, log=console.print)
+    except stack.StackError as exc:
+        _fail(str(exc))
+    ensure_topics(settings)
+    pid = workers.start_detached(settings)
+    console.print(f"workers running (pid {pid}, log {workers.log_path(settings)})")
+    dead_before = progress.end_offsets(settings, Topic.DEAD)
+    total = sum(1 for p in paths for _ in read_lines(p))
+    with _progress() as bar:
+        task = bar.add_task("publishing to posts.raw", total=total)
+        report = do_replay(settings, paths, on_line=lambda: bar.advance(task))
+        if report.failed:
+            _fail(f"{report.failed} records could not be published: {report.errors[:3]}")
+        _wait_processed(settings, bar, timeout)
+    _summary(settings, report.sent, progress.read_dead_letters(settings, since=dead_before))
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console)
+
+
+def _wait_processed(settings: Settings, bar: Progress, timeout: float) -> None:
+    """Wait until ingest and indexer have committed everything that is in their topics."""
+    from pipeline import progress
+    from schemas import Topic
+
+    stages = [("ingest", Topic.RAW), ("indexer", Topic.ENRICHED)]
+    tasks = {role: bar.add_task(f"{role:8} catching up", total=None) for role, _ in stages}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lags = {role: progress.lag(settings, role, base) for role, base in stages}
+        for role, n in lags.items():
+            bar.update(tasks[role], description=f"{role:8} lag {n}", completed=0 if n else 1, total=1)
+        if not any(lags.values()):
+            return
+        time.sleep(1.0)
+    _fail(f"workers did not catch up within {timeout:.0f}s (lag {lags}); see the worker log")
+
+
+def _summary(settings: Settings, published: int, letters: list) -> None:
+    from pipeline.progress import count_reasons
+    from pipeline.search import connect, count_by, posts_index
+
+    client = connect(settings.search)
+    index = posts_index(settings.search.index_prefix)
+    client.refresh(index)
+    total, per_channel = count_by(client, index, "channel")
+    table = Table(title=f"Luister: {total} posts searchable in '{index}'", show_footer=True)
+    table.add_column("channel", footer="total")
+    table.add_column("posts", justify="right", footer=str(total))
+    for channel, n in per_channel.items():
+        table.add_row(channel, str(n))
+    out.print(table)
+    reasons = count_reasons(letters)
+    out.print(f"published {published} records; {len(letters)} dead letters this run"
+              + (": " + ", ".join(f"{r} {n}" for r, n in reasons.items()) if reasons else ""))
+    out.print("try: [bold]luister search 'storing OR vertraging'[/bold]  (stop with: luister stack down)")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Lucene query syntax, e.g. 'storing AND channel:x'")],
+    size: Annotated[int, typer.Option(help="How many hits to show")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"total": N, "hits": [...]} for scripts')] = False,
+) -> None:
+    """Search indexed posts, newest first."""
+    from pipeline.search import connect, posts_index, search_posts
+
+    settings = _settings()
+    total, hits = search_posts(connect(settings.search), posts_index(settings.search.index_prefix), query, size=size)
+    if as_json:
+        out.print_json(json.dumps({"total": total, "hits": hits}, ensure_ascii=False))
+        return
+    table = Table(title=f"{total} posts match {query!r}", show_lines=True)
+    for col in ("time", "channel", "author", "text"):
+        table.add_column(col, overflow="fold")
+    for hit in hits:
+        author = (hit.get("author") or {}).get("handle") or (hit.get("author") or {}).get("display_name") or ""
+        text = hit["highlight"][0] if hit["highlight"] else hit["text"][:160]
+        table.add_row(hit["published_at"][:16].replace("T", " "), hit["channel"], author,
+                      text.replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]"))
+    out.print(table)
+
+
+@app.command("schemas")
+def export_schemas(
+    check: Annotated[bool, typer.Option(help="Only check that the files are up to date")] = False,
+) -> None:
+    """Write the JSON Schema of every topic's record to schemas/jsonschema/ (or --check them)."""
+    from schemas.export import json_schemas
+
+    folder = Path(__file__).resolve().parent.parent / "schemas" / "jsonschema"
+    stale = [name for name, text in json_schemas().items()
+             if not (folder / name).exists() or (folder / name).read_text() != text]
+    if check:
+        if stale:
+            _fail(f"stale JSON Schemas: {', '.join(stale)}; run `make schemas`")
+        return
+    folder.mkdir(exist_ok=True)
+    for name, text in json_schemas().items():
+        (folder / name).write_text(text)
+    console.print(f"wrote {len(json_schemas())} schemas to {folder} ({len(stale)} changed)")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (environment + .env), secrets masked."""
+    out.print_json(json.dumps(masked(_settings()), default=str))
+
+
+if __name__ == "__main__":
+    sys.exit(app())

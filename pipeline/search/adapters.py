@@ -1,0 +1,169 @@
+"""Two thin client adapters, one per engine. They take the shared bodies from
+bodies.py and differ only in how each official client spells the call.
+
+Untested against a live Elasticsearch here (none can run on these machines):
+the ElasticsearchAdapter methods below. They are kept to one line each.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pipeline.settings import SearchSettings
+
+
+class SearchUnavailable(Exception):
+    """Raised by an adapter when the engine cannot take the request now
+    (connection refused or timed out, 429, 5xx). Callers retry with back-off;
+    any other client error is a bug or a bad request and propagates as is."""
+
+
+def _transient(status: object) -> bool:
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+class SearchClient(Protocol):
+    """What the search layer needs from a client; both adapters provide exactly this."""
+
+    def ping(self) -> bool: ...
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None: ...
+    def create_index(self, index: str) -> None: ...
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def count(self, index: str, body: dict[str, Any] | None = None) -> int: ...
+    def refresh(self, index: str) -> None: ...
+    def delete_by_query(self, index: str, body: dict[str, Any]) -> int: ...
+    def delete_index(self, index: str) -> None: ...
+    def close(self) -> None: ...
+
+
+def _auth(settings: SearchSettings) -> dict[str, Any]:
+    if settings.username and settings.password:
+        return {"http_auth": (settings.username, settings.password.get_secret_value())}
+    return {}
+
+
+class OpenSearchAdapter:
+    """opensearch-py, for OpenSearch 2.x."""
+
+    def __init__(self, settings: SearchSettings) -> None:
+        from opensearchpy import OpenSearch
+
+        self._c = OpenSearch(
+            hosts=[settings.url],
+            verify_certs=settings.verify_certs,
+            timeout=settings.request_timeout_s,
+            max_retries=0,  # retries are the indexer's job: it backs off without limit
+            **_auth(settings),
+        )
+
+    def ping(self) -> bool:
+        return bool(self._c.ping())
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        self._c.indices.put_index_template(name=name, body=body)
+
+    def create_index(self, index: str) -> None:
+        if not self._c.indices.exists(index=index):
+            self._c.indices.create(index=index)
+
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        from opensearchpy.exceptions import ConnectionError, TransportError
+
+        try:
+            return self._c.bulk(body=operations)
+        except ConnectionError as exc:  # includes ConnectionTimeout
+            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except TransportError as exc:
+            if _transient(exc.status_code):
+                raise SearchUnavailable(f"HTTP {exc.status_code}: {exc.error}") from exc
+            raise
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._c.search(index=index, body=body)
+
+    def count(self, index: str, body: dict[str, Any] | None = None) -> int:
+        return int(self._c.count(index=index, body=body)["count"])
+
+    def refresh(self, index: str) -> None:
+        self._c.indices.refresh(index=index)
+
+    def delete_by_query(self, index: str, body: dict[str, Any]) -> int:
+        return int(self._c.delete_by_query(index=index, body=body, refresh=True)["deleted"])
+
+    def delete_index(self, index: str) -> None:
+        self._c.indices.delete(index=index, ignore_unavailable=True)
+
+    def close(self) -> None:
+        self._c.close()
+
+
+class ElasticsearchAdapter:
+    """The official elasticsearch client 8.x, for Elasticsearch 8 (its product check refuses OpenSearch)."""
+
+    def __init__(self, settings: SearchSettings) -> None:
+        from elasticsearch import Elasticsearch
+
+        auth: dict[str, Any] = {}
+        if settings.api_key:
+            auth["api_key"] = settings.api_key.get_secret_value()
+        elif settings.username and settings.password:
+            auth["basic_auth"] = (settings.username, settings.password.get_secret_value())
+        self._c = Elasticsearch(
+            settings.url,
+            verify_certs=settings.verify_certs,
+            request_timeout=settings.request_timeout_s,
+            max_retries=0,  # retries are the indexer's job: it backs off without limit
+            **auth,
+        )
+
+    def ping(self) -> bool:
+        return bool(self._c.ping())
+
+    def put_index_template(self, name: str, body: dict[str, Any]) -> None:
+        self._c.indices.put_index_template(name=name, **body)
+
+    def create_index(self, index: str) -> None:
+        if not self._c.indices.exists(index=index):
+            self._c.indices.create(index=index)
+
+    def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
+        from elasticsearch import ApiError, TransportError
+
+        try:
+            return dict(self._c.bulk(operations=operations))
+        except ApiError as exc:
+            if _transient(exc.meta.status):
+                raise SearchUnavailable(f"HTTP {exc.meta.status}: {exc.message}") from exc
+            raise
+        except TransportError as exc:  # connection refused, timeouts
+            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._c.search(index=index, **body))
+
+    def count(self, index: str, body: dict[str, Any] | None = None) -> int:
+        return int(self._c.count(index=index, **(body or {}))["count"])
+
+    def refresh(self, index: str) -> None:
+        self._c.indices.refresh(index=index)
+
+    def delete_by_query(self, index: str, body: dict[str, Any]) -> int:
+        return int(self._c.delete_by_query(index=index, refresh=True, **body)["deleted"])
+
+    def delete_index(self, index: str) -> None:
+        self._c.indices.delete(index=index, ignore_unavailable=True)
+
+    def close(self) -> None:
+        self._c.close()
+
+
+ADAPTERS: dict[str, type[OpenSearchAdapter] | type[ElasticsearchAdapter]] = {
+    "opensearch": OpenSearchAdapter,
+    "elasticsearch": ElasticsearchAdapter,
+}
+
+
+def connect(settings: SearchSettings) -> SearchClient:
+    """A client for the engine named in settings."""
+    return ADAPTERS[settings.engine](settings)

@@ -1,0 +1,130 @@
+"""Request bodies shared by both engines. Elasticsearch 8 and OpenSearch 2
+accept the same JSON for everything here; only the client call differs
+(see adapters.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from schemas import EnrichedPost
+
+# Dutch stemming plus ASCII folding: "café" finds "cafe", "vertraging" finds
+# "vertragingen". The raw keyword subfield keeps exact values for aggregations.
+POSTS_SETTINGS: dict[str, Any] = {
+    "number_of_shards": 1,
+    "number_of_replicas": 0,
+    "refresh_interval": "1s",
+    "analysis": {
+        "analyzer": {
+            "luister_dutch": {
+                "type": "custom",
+                "tokenizer": "standard",
+                "filter": ["lowercase", "asciifolding", "dutch_stop", "dutch_stemmer"],
+            },
+            "luister_folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+        },
+        "filter": {
+            "dutch_stop": {"type": "stop", "stopwords": "_dutch_"},
+            "dutch_stemmer": {"type": "stemmer", "language": "dutch"},
+        },
+    },
+}
+
+_TEXT = {
+    "type": "text",
+    "analyzer": "luister_dutch",
+    "fields": {"folded": {"type": "text", "analyzer": "luister_folded"}},
+}
+_KEYWORD = {"type": "keyword"}
+
+POSTS_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "schema_version": {"type": "integer"},
+        "post_id": _KEYWORD,
+        "source": _KEYWORD,
+        "external_id": _KEYWORD,
+        "channel": _KEYWORD,
+        "url": {"type": "keyword", "index": False},
+        "author": {
+            "properties": {
+                "id": _KEYWORD,
+                "handle": _KEYWORD,
+                "display_name": {"type": "text", "analyzer": "luister_folded", "fields": {"raw": _KEYWORD}},
+                "followers": {"type": "long"},
+            }
+        },
+        "title": _TEXT,
+        "text": _TEXT,
+        "language": _KEYWORD,
+        "published_at": {"type": "date"},
+        "fetched_at": {"type": "date"},
+        "enriched_at": {"type": "date"},
+        "in_reply_to": _KEYWORD,
+        "conversation_id": _KEYWORD,
+        "addressed": _KEYWORD,
+        "mentions": _KEYWORD,
+        "engagement": {
+            "properties": {k: {"type": "long"} for k in ("likes", "replies", "shares", "views")}
+        },
+        "rating": {"type": "float"},
+        "stages": _KEYWORD,
+    },
+}
+
+
+def posts_index(prefix: str) -> str:
+    """Name of the posts index for an index prefix."""
+    return f"{prefix}-posts"
+
+
+def posts_template(prefix: str) -> dict[str, Any]:
+    """Composable index template for the posts index (and any later '<prefix>-posts-*')."""
+    return {
+        "index_patterns": [posts_index(prefix), f"{posts_index(prefix)}-*"],
+        "priority": 200,
+        "template": {"settings": POSTS_SETTINGS, "mappings": POSTS_MAPPINGS},
+        "_meta": {"managed_by": "luister"},
+    }
+
+
+def bulk_operations(index: str, posts: Iterable[EnrichedPost]) -> list[dict[str, Any]]:
+    """Bulk 'index' operations with _id = post_id, so a redelivered post overwrites itself."""
+    ops: list[dict[str, Any]] = []
+    for post in posts:
+        ops.append({"index": {"_index": index, "_id": post.post_id}})
+        ops.append(post.model_dump(mode="json"))
+    return ops
+
+
+def query_body(
+    query: str, *, size: int = 20, sort_newest: bool = True, filters: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A search in Lucene query syntax over title and text (as in Kibana's search bar)."""
+    must: list[dict[str, Any]] = [
+        {
+            "query_string": {
+                "query": query,
+                "default_field": "text",
+                "fields": ["text", "title"],
+                "default_operator": "OR",
+            }
+        }
+        if query.strip() not in ("", "*")
+        else {"match_all": {}}
+    ]
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": must, "filter": filters or []}},
+        "size": size,
+        "track_total_hits": True,
+        "highlight": {"fields": {"text": {"number_of_fragments": 1, "fragment_size": 160}}},
+    }
+    if sort_newest:
+        body["sort"] = [{"published_at": "desc"}, {"post_id": "asc"}]
+    return body
+
+
+def count_by_body(field: str, *, size: int = 50) -> dict[str, Any]:
+    """Counts of posts per value of a keyword field (e.g. 'channel')."""
+    return {"size": 0, "track_total_hits": True, "aggs": {"by": {"terms": {"field": field, "size": size}}}}

@@ -1,0 +1,139 @@
+"""The one settings object: every knob of Luister, read once from the environment.
+
+Environment variables use the prefix ``LUISTER_`` and ``__`` for nesting, for
+example ``LUISTER_KAFKA__BOOTSTRAP_SERVERS=broker:9092`` or
+``LUISTER_SEARCH__ENGINE=elasticsearch``. A ``.env`` file in the working
+directory is read too (see ``.env.example``). This module is the only place in
+the project that reads the environment; everything else receives a
+``Settings`` instance from its entry point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from schemas.topics import Topic, topic_name
+
+
+class KafkaSettings(BaseModel):
+    """Where the Kafka cluster is and how Luister names and creates its topics."""
+
+    bootstrap_servers: str = Field(
+        "localhost:9092", description="Comma-separated host:port list of Kafka brokers."
+    )
+    topic_prefix: str = Field(
+        "",
+        description="Prepended to every topic name (e.g. 'acme.' gives 'acme.posts.raw'); "
+        "lets several deployments or test runs share one cluster.",
+    )
+    partitions: int = Field(
+        3, ge=1, description="Partitions for topics Luister creates; the upper bound on workers per role."
+    )
+    replication_factor: int = Field(1, ge=1, description="Replication factor for topics Luister creates.")
+
+
+class SearchSettings(BaseModel):
+    """The search engine the indexer writes to and `luister search` reads from."""
+
+    engine: Literal["opensearch", "elasticsearch"] = Field(
+        "opensearch",
+        description="Which client adapter to use: 'elasticsearch' (official client 8.x, "
+        "for Elasticsearch 8) or 'opensearch' (opensearch-py, for OpenSearch 2).",
+    )
+    url: str = Field("http://localhost:9200", description="Base URL of the search engine's REST API.")
+    username: str | None = Field(None, description="Basic-auth user name, if the engine requires one.")
+    password: SecretStr | None = Field(None, description="Basic-auth password.")
+    api_key: SecretStr | None = Field(None, description="Elasticsearch API key (used instead of basic auth).")
+    verify_certs: bool = Field(True, description="Verify TLS certificates for https URLs.")
+    index_prefix: str = Field(
+        "luister", description="Index names start with this prefix (posts index: '<prefix>-posts')."
+    )
+    request_timeout_s: float = Field(30.0, gt=0, description="Timeout for one request to the engine.")
+
+
+class StackSettings(BaseModel):
+    """The local development stack started by `luister stack up` (Kafka + OpenSearch from Maven Central)."""
+
+    home: Path = Field(Path(".stack"), description="Directory for jars' classpaths, data, logs and pid files.")
+    kafka_port: int = Field(9092, description="Port of the local Kafka broker listener.")
+    kafka_controller_port: int = Field(9093, description="Port of the local KRaft controller listener.")
+    search_port: int = Field(9200, description="HTTP port of the local OpenSearch node.")
+    kafka_heap: str = Field("512m", description="Java heap for the local Kafka broker.")
+    search_heap: str = Field("1g", description="Java heap for the local OpenSearch node.")
+    start_timeout_s: float = Field(
+        240.0, gt=0, description="How long `stack up` waits for both services to become healthy."
+    )
+
+
+class WorkerSettings(BaseModel):
+    """How faust workers run."""
+
+    app_id: str = Field(
+        "luister", description="Base of the faust app id and consumer group ('<app_id>-<role>')."
+    )
+    max_record_bytes: int = Field(
+        256 * 1024,
+        gt=0,
+        description="Raw records larger than this are dead-lettered as 'too_large' before parsing "
+        "(a post is a few KB; a huge record is a bug or an attack, not a post).",
+    )
+    dead_letter_payload_bytes: int = Field(
+        64 * 1024,
+        gt=0,
+        description="At most this many bytes of the original record are kept in a dead letter "
+        "(with its full size and sha256) so a dead letter always fits Kafka's message limit.",
+    )
+    commit_interval_s: float = Field(1.0, gt=0, description="How often faust commits processed offsets.")
+    batch_size: int = Field(
+        200, ge=1, description="Most raw posts the ingest worker processes as one batch (later: one model call)."
+    )
+    batch_window_s: float = Field(
+        0.2, gt=0, description="A partial ingest batch is processed after this long (bounds added latency)."
+    )
+    data_dir: Path = Field(Path(".stack/faust"), description="Where faust keeps its local state per app.")
+
+
+class IndexerSettings(BaseModel):
+    """The search-engine sink."""
+
+    batch_size: int = Field(500, ge=1, description="Most posts in one bulk request.")
+    flush_interval_s: float = Field(
+        1.0, gt=0, description="A partial batch is flushed after this long (bounds index latency)."
+    )
+    retry_initial_s: float = Field(0.5, gt=0, description="First back-off after a failed bulk request.")
+    retry_max_s: float = Field(30.0, gt=0, description="Back-off cap; retries go on until the engine answers.")
+
+
+class Settings(BaseSettings):
+    """All of Luister's settings. Build once at the entry point and pass down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LUISTER_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Kafka connection and topics.")
+    search: SearchSettings = Field(default_factory=SearchSettings, description="Search engine connection.")
+    stack: StackSettings = Field(default_factory=StackSettings, description="Local development stack.")
+    worker: WorkerSettings = Field(default_factory=WorkerSettings, description="Faust workers.")
+    indexer: IndexerSettings = Field(default_factory=IndexerSettings, description="Search-engine indexer sink.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    log_format: Literal["console", "json"] = Field(
+        "console", description="'console' for people, 'json' for log shippers."
+    )
+
+
+def masked(settings: Settings) -> dict:
+    """The settings as plain data; SecretStr fields serialize as '**********'."""
+    return settings.model_dump(mode="json")
+
+
+def topic(settings: Settings, base: Topic) -> str:
+    """The full name of one of Luister's topics under this deployment's prefix."""
+    return topic_name(base, settings.kafka.topic_prefix)

@@ -1,0 +1,58 @@
+from datetime import UTC, datetime
+
+from pipeline.search import BulkOutcome, index_posts
+from pipeline.search.bodies import POSTS_MAPPINGS, bulk_operations, posts_template, query_body
+from schemas import EnrichedPost, RawPost
+from tests.helpers import raw_post_dict
+
+
+def _post(n):
+    raw = RawPost.model_validate(raw_post_dict(n))
+    return EnrichedPost(**raw.model_dump(), enriched_at=datetime(2026, 11, 20, tzinfo=UTC), stages=["validate"])
+
+
+def test_bulk_uses_post_id_as_document_id():
+    ops = bulk_operations("luister-posts", [_post(1), _post(2)])
+    assert ops[0] == {"index": {"_index": "luister-posts", "_id": "x:t1"}}
+    assert ops[3]["post_id"] == "x:t2"
+
+
+def test_mapping_covers_every_enriched_field():
+    # dynamic: strict rejects unmapped fields, so a schema addition must come with a mapping
+    assert set(EnrichedPost.model_fields) <= set(POSTS_MAPPINGS["properties"])
+
+
+def test_template_matches_its_index():
+    assert "test-posts" in posts_template("test")["index_patterns"]
+
+
+def test_empty_query_matches_all():
+    assert query_body("")["query"]["bool"]["must"] == [{"match_all": {}}]
+    assert query_body("storing")["query"]["bool"]["must"][0]["query_string"]["query"] == "storing"
+
+
+class _FakeBulkClient:
+    """Stands in for the engine only to feed index_posts canned per-item bulk results."""
+
+    def __init__(self, statuses):
+        self.statuses = statuses
+
+    def bulk(self, operations):
+        ids = [op["index"]["_id"] for op in operations[::2]]
+        items = []
+        for pid in ids:
+            status = self.statuses[pid]
+            result = {"_id": pid, "status": status}
+            if status >= 300:
+                result["error"] = {"type": "mapper_parsing_exception", "reason": "kapot veld"}
+            items.append({"index": result})
+        return {"errors": True, "items": items}
+
+
+def test_bulk_items_are_sorted_into_indexed_retry_and_rejected():
+    client = _FakeBulkClient({"x:t1": 201, "x:t2": 429, "x:t3": 400, "x:t4": 503, "x:t5": 200})
+    outcome = index_posts(client, "i", [_post(n) for n in range(1, 6)])
+    assert outcome == BulkOutcome(
+        indexed=["x:t1", "x:t5"], retry=["x:t2", "x:t4"],
+        rejected={"x:t3": "HTTP 400 mapper_parsing_exception: kapot veld"},
+    )
