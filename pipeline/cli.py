@@ -18,7 +18,7 @@ from pipeline.settings import Settings, masked
 SAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "local" / "sample"
 
 app = typer.Typer(help="Luister: streaming media monitoring and webcare for Dutch-speaking customers.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 stack_app = typer.Typer(help="The local Kafka + OpenSearch stack (from Maven Central jars, no Docker).",
                         no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
@@ -182,7 +182,7 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
     index = posts_index(settings.search.index_prefix)
     client.refresh(index)
     total, per_channel = count_by(client, index, "channel")
-    table = Table(title=f"Luister: {total} posts searchable in '{index}'", show_footer=True)
+    table = Table(title=f"{total} posts in '{index}'", show_footer=True)
     table.add_column("channel", footer="total")
     table.add_column("posts", justify="right", footer=str(total))
     for channel, n in per_channel.items():
@@ -201,12 +201,16 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help='Print {"total": N, "hits": [...]} for scripts')] = False,
 ) -> None:
     """Search indexed posts, newest first."""
-    from pipeline.search import connect, posts_index, search_posts
+    from pipeline.search import BadQuery, connect, posts_index, search_posts
 
     settings = _settings()
-    total, hits = search_posts(connect(settings.search), posts_index(settings.search.index_prefix), query, size=size)
+    try:
+        total, hits = search_posts(connect(settings.search), posts_index(settings.search.index_prefix), query,
+                                   size=size)
+    except BadQuery as exc:
+        _fail(f"the search engine refused the query {query!r}: {exc}")
     if as_json:
-        out.print_json(json.dumps({"total": total, "hits": hits}, ensure_ascii=False))
+        sys.stdout.write(json.dumps({"total": total, "hits": hits}, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"{total} posts match {query!r}", show_lines=True)
     for col in ("time", "channel", "author", "text"):

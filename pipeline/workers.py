@@ -26,10 +26,19 @@ def role_command(role: str) -> list[str]:
     return [sys.executable, "-m", "pipeline.cli", "worker", role]
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM us when the supervisor dies, even by SIGKILL."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def supervise(roles: tuple[str, ...] = ROLES) -> int:
     """Run each role in its own process (its own faust app and consumer group)
     until one exits or we are told to stop; then stop the rest. Returns an exit code."""
-    children = [subprocess.Popen(role_command(role)) for role in roles]
+    preexec = _die_with_parent if sys.platform == "linux" else None
+    children = [subprocess.Popen(role_command(role), preexec_fn=preexec) for role in roles]
 
     def stop(_signum: int, _frame: object) -> None:
         for child in children:

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.search.adapters import SearchClient, SearchUnavailable, connect
+from pipeline.search.adapters import BadQuery, SearchClient, SearchUnavailable, connect
 from pipeline.search.bodies import bulk_operations, count_by_body, posts_index, posts_template, query_body
 from schemas import EnrichedPost
 
 __all__ = [
-    "BulkOutcome", "SearchClient", "SearchUnavailable", "connect", "count_by", "index_posts",
+    "BadQuery", "BulkOutcome", "SearchClient", "SearchUnavailable", "connect", "count_by", "index_posts",
     "posts_index", "search_posts", "setup_indices",
 ]
 

@@ -18,6 +18,10 @@ class SearchUnavailable(Exception):
     any other client error is a bug or a bad request and propagates as is."""
 
 
+class BadQuery(Exception):
+    """The engine refused a search request (HTTP 400): the query is wrong, not the engine."""
+
+
 def _transient(status: object) -> bool:
     return isinstance(status, int) and (status == 429 or status >= 500)
 
@@ -41,6 +45,15 @@ def _auth(settings: SearchSettings) -> dict[str, Any]:
     if settings.username and settings.password:
         return {"http_auth": (settings.username, settings.password.get_secret_value())}
     return {}
+
+
+def _root_cause(info: object) -> str:
+    """The first root-cause reason of an engine error body, for a person to read."""
+    try:
+        cause = info["error"]["root_cause"][0]  # type: ignore[index]
+        return f"{cause['type']}: {cause['reason']}"
+    except (KeyError, IndexError, TypeError):
+        return ""
 
 
 class OpenSearchAdapter:
@@ -80,7 +93,12 @@ class OpenSearchAdapter:
             raise
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._c.search(index=index, body=body)
+        from opensearchpy.exceptions import RequestError
+
+        try:
+            return self._c.search(index=index, body=body)
+        except RequestError as exc:
+            raise BadQuery(_root_cause(exc.info) or str(exc.error)) from exc
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, body=body)["count"])
@@ -140,7 +158,12 @@ class ElasticsearchAdapter:
             raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._c.search(index=index, **body))
+        from elasticsearch import BadRequestError
+
+        try:
+            return dict(self._c.search(index=index, **body))
+        except BadRequestError as exc:
+            raise BadQuery(_root_cause(exc.body) or exc.message) from exc
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, **(body or {}))["count"])

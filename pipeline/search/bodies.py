@@ -106,7 +106,6 @@ def query_body(
         {
             "query_string": {
                 "query": query,
-                "default_field": "text",
                 "fields": ["text", "title"],
                 "default_operator": "OR",
             }

@@ -1,0 +1,151 @@
+"""`make bench`: end-to-end throughput and latency of the pipeline on the local stack.
+
+Measures, in one run on one machine:
+- baseline: the same posts bulk-indexed straight into the engine (no Kafka, no workers);
+- pipeline throughput: posts/s from the first publish to posts.raw until all are searchable;
+- pipeline latency: p50/p99 from publish to searchable, at a steady modest rate.
+Results are appended to BENCHMARKS.md with the machine and the date. Absolute
+times on shared machines are noisy: read the ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawlers.publish import RawPublisher
+from pipeline import stack
+from pipeline.search import connect, index_posts, posts_index, setup_indices
+from pipeline.settings import Settings
+from processors.enrich import enrich
+from processors.validate import validate_raw
+from tests.helpers import raw_post_bytes
+from tests.integration.workers import Worker, wait_until
+
+THROUGHPUT_POSTS = 5_000
+LATENCY_POSTS = 300
+LATENCY_RATE = 30  # posts/s: a busy brand in a crisis, well below capacity, so latency is not queueing
+RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
+
+
+def _bench_settings(tmp: Path) -> Settings:
+    settings = Settings()
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    settings.kafka.topic_prefix = f"{name}."
+    settings.search.index_prefix = name
+    settings.worker.data_dir = tmp / "faust"
+    return settings
+
+
+def _searchable(settings: Settings, ids: list[str]) -> set[str]:
+    client = connect(settings.search)
+    index = posts_index(settings.search.index_prefix)
+    found: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        chunk = ids[i:i + 1000]
+        body = {"size": len(chunk), "_source": False, "query": {"ids": {"values": chunk}}}
+        found |= {h["_id"] for h in client.search(index, body)["hits"]["hits"]}
+    return found
+
+
+def baseline(settings: Settings, n: int) -> float:
+    """posts/s for validate + enrich + bulk index straight into the engine, then refresh."""
+    client = connect(settings.search)
+    index = setup_indices(client, settings.search.index_prefix + "-baseline")
+    values = [raw_post_bytes(i) for i in range(n)]
+    start = time.perf_counter()
+    posts = [enrich(validate_raw(v, None, max_bytes=1 << 20).record, now=datetime.now(UTC)).record for v in values]
+    for i in range(0, n, settings.indexer.batch_size):
+        index_posts(client, index, posts[i:i + settings.indexer.batch_size])
+    client.refresh(index)
+    elapsed = time.perf_counter() - start
+    client.delete_index(index)
+    return n / elapsed
+
+
+def throughput(settings: Settings, workers: list[Worker], first: int, n: int) -> float:
+    ids = [f"x:t{i}" for i in range(first, first + n)]
+    start = time.perf_counter()
+    with RawPublisher(settings) as pub:
+        for i in range(first, first + n):
+            pub.publish_bytes(f"x:t{i}".encode(), raw_post_bytes(i))
+    pending = set(ids)
+
+    def done() -> bool:
+        pending.difference_update(_searchable(settings, list(pending)))
+        return not pending
+
+    wait_until(done, 600, f"{n} posts searchable", workers)
+    return n / (time.perf_counter() - start)
+
+
+def latency(settings: Settings, workers: list[Worker], first: int, n: int) -> list[float]:
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    with RawPublisher(settings) as pub:
+        for i in range(first, first + n):
+            pid = f"x:t{i}"
+            pub.publish_bytes(pid.encode(), raw_post_bytes(i))
+            pub.flush()
+            sent[pid] = time.perf_counter()
+            for found in _searchable(settings, [p for p in sent if p not in seen]):
+                seen[found] = time.perf_counter()
+            time.sleep(1 / LATENCY_RATE)
+    deadline = time.monotonic() + 120
+    while len(seen) < n and time.monotonic() < deadline:
+        for found in _searchable(settings, [p for p in sent if p not in seen]):
+            seen[found] = time.perf_counter()
+        time.sleep(0.05)
+    return sorted(seen[p] - sent[p] for p in seen)
+
+
+def _machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = _bench_settings(Path(tmp))
+        stack.up(settings)
+        workers = [Worker(settings, role, Path(tmp)) for role in ("ingest", "indexer")]
+        for w in workers:
+            w.start()
+        try:
+            throughput(settings, workers, 0, 1)  # warm-up: topics, consumer groups, index created
+            base = baseline(settings, THROUGHPUT_POSTS)
+            tput = throughput(settings, workers, 1, THROUGHPUT_POSTS)
+            lat = latency(settings, workers, 100_000, LATENCY_POSTS)
+        finally:
+            for w in workers:
+                w.stop()
+            connect(settings.search).delete_index(posts_index(settings.search.index_prefix))
+    p50 = statistics.median(lat)
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    section = (
+        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — skeleton (validate → enriched → index)\n\n"
+        f"Machine: {_machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each.\n\n"
+        f"| measure | value |\n| --- | --- |\n"
+        f"| baseline: validate + bulk index directly, no Kafka ({THROUGHPUT_POSTS} posts) | {base:,.0f} posts/s |\n"
+        f"| pipeline throughput, posts.raw → searchable ({THROUGHPUT_POSTS} posts) | {tput:,.0f} posts/s |\n"
+        f"| pipeline / baseline | {tput / base:.2f} |\n"
+        f"| latency publish → searchable at {LATENCY_RATE} posts/s, p50 | {p50 * 1000:,.0f} ms |\n"
+        f"| latency p99 ({len(lat)}/{LATENCY_POSTS} posts seen) | {p99 * 1000:,.0f} ms |\n"
+    )
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench` (benchmarks/e2e.py); newest last.\n")
+    with RESULTS.open("a") as f:
+        f.write(section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

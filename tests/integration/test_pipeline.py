@@ -1,0 +1,155 @@
+"""The skeleton's delivery guarantees on real Kafka and a real OpenSearch node.
+
+Each test gets its own topics, consumer groups and index (unique prefixes)
+and runs the workers as real processes, so a SIGKILL is a real crash.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from crawlers.publish import RawPublisher
+from pipeline import progress, stack
+from pipeline.search import connect, posts_index
+from pipeline.settings import Settings
+from schemas import DeadReason, Topic
+from tests.helpers import raw_post_bytes, raw_post_dict
+from tests.integration.workers import Worker, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def env(stack, settings, unique, tmp_path):
+    """Settings for one test: unique topics, groups and index; workers cleaned up afterwards."""
+    name = unique("pipe")
+    test_settings = settings.model_copy(deep=True)
+    test_settings.kafka.topic_prefix = f"{name}."
+    test_settings.search.index_prefix = name
+    test_settings.worker.data_dir = tmp_path / "faust"
+    test_settings.indexer.retry_max_s = 2.0  # recover quickly once the engine is back
+    workers = {role: Worker(test_settings, role, tmp_path) for role in ("ingest", "indexer")}
+    yield test_settings, workers
+    for w in workers.values():
+        w.stop()
+    connect(test_settings.search).delete_index(posts_index(name))
+
+
+def publish(settings: Settings, records: list[tuple[bytes | None, bytes]], per_second: float | None = None) -> None:
+    with RawPublisher(settings) as publisher:
+        for i, (key, value) in enumerate(records):
+            publisher.publish_bytes(key, value)
+            if per_second and i % 50 == 49:
+                publisher.flush()
+                time.sleep(50 / per_second)
+    assert publisher.report.failed == 0, publisher.report.errors
+
+
+def valid_posts(first: int, n: int) -> list[tuple[bytes, bytes]]:
+    return [(f"x:t{i}".encode(), raw_post_bytes(i)) for i in range(first, first + n)]
+
+
+def indexed_ids(settings: Settings) -> list[str]:
+    client = connect(settings.search)
+    index = posts_index(settings.search.index_prefix)
+    try:
+        client.refresh(index)
+        response = client.search(index, {"size": 10_000, "_source": ["post_id"], "query": {"match_all": {}}})
+    except Exception:  # index not created yet, or the engine restarting: nothing searchable yet
+        return []
+    return [hit["_source"]["post_id"] for hit in response["hits"]["hits"]]
+
+
+def all_caught_up(settings: Settings) -> bool:
+    return progress.lag(settings, "ingest", Topic.RAW) == 0 and progress.lag(settings, "indexer", Topic.ENRICHED) == 0
+
+
+def malformed_records() -> list[tuple[bytes | None, bytes, DeadReason]]:
+    missing_text = raw_post_dict(9001)
+    del missing_text["text"]
+    return [
+        (None, b'{"source": "x", "external_id": "kapot", "text": "halve', DeadReason.INVALID_JSON),
+        (None, b"[1, 2, 3]", DeadReason.INVALID_JSON),
+        (b"x:t9001", json.dumps(missing_text).encode(), DeadReason.INVALID_SCHEMA),
+        (b"x:t9002", raw_post_bytes(9002, author={"followers": "heel veel"}), DeadReason.INVALID_SCHEMA),
+        (b"x:t9003", raw_post_bytes(9003, published_at=12345), DeadReason.INVALID_SCHEMA),
+        (b"x:t9004", raw_post_bytes(9004, channel="postduif"), DeadReason.INVALID_SCHEMA),
+        (None, b'{"source": "x", "external_id": "9005", "text": "caf\xe9 \xff"}', DeadReason.INVALID_UTF8),
+        (b"x:t9006", raw_post_bytes(9006, text="lang " * 180_000), DeadReason.TOO_LARGE),  # ~900 KB
+        (b"x:t9007", raw_post_bytes(9007, published_at="2026-11-20 09:15"), DeadReason.INVALID_SCHEMA),
+        (b"x:t9999", raw_post_bytes(9008), DeadReason.KEY_MISMATCH),
+    ]
+
+
+def test_malformed_records_are_dead_lettered_and_valid_ones_indexed_once(env):
+    settings, workers = env
+    for w in workers.values():
+        w.start()
+    valid = valid_posts(1, 200)
+    bad = malformed_records()  # 10 of 210: ~5 %
+    records = valid[:100] + [(k, v) for k, v, _ in bad] + valid[100:]
+    publish(settings, records)
+
+    expected = {f"x:t{i}" for i in range(1, 201)}
+    wait_until(lambda: set(indexed_ids(settings)) == expected, 120, "the 200 valid posts", list(workers.values()))
+    letters = progress.read_dead_letters(settings)
+    assert sorted(letter.reason for letter in letters) == sorted(reason for _, _, reason in bad)
+    assert all(letter.stage == "validate" and letter.error for letter in letters)
+    assert next(x for x in letters if x.reason == DeadReason.TOO_LARGE).payload_truncated
+
+    # The worker is still consuming after the bad records.
+    publish(settings, valid_posts(201, 1))
+    wait_until(lambda: "x:t201" in indexed_ids(settings), 60, "a post sent after the bad ones", list(workers.values()))
+
+    # Replaying everything again changes nothing in the index.
+    publish(settings, records)
+    wait_until(lambda: all_caught_up(settings), 120, "the replay to be processed", list(workers.values()))
+    ids = indexed_ids(settings)
+    assert len(ids) == 201 and set(ids) == expected | {"x:t201"}
+
+
+def test_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(env):
+    settings, workers = env
+    for w in workers.values():
+        w.start()
+    posts = valid_posts(1, 3000)
+    feeder = threading.Thread(target=publish, args=(settings, posts), kwargs={"per_second": 400})
+    feeder.start()
+    wait_until(lambda: len(indexed_ids(settings)) >= 200, 120, "the first posts", list(workers.values()))
+    for w in workers.values():
+        w.kill()
+    assert len(indexed_ids(settings)) < 3000, "the crash must happen mid-stream"
+    time.sleep(2)
+    for w in workers.values():
+        w.start()
+    feeder.join()
+    wait_until(lambda: len(indexed_ids(settings)) >= 3000 and all_caught_up(settings), 180,
+               "all 3000 posts after the restart", list(workers.values()))
+    ids = indexed_ids(settings)
+    assert len(ids) == 3000 and set(ids) == {k.decode() for k, _ in posts}
+
+
+def test_search_engine_down_while_posts_flow_then_everything_arrives_once(env):
+    settings, workers = env
+    for w in workers.values():
+        w.start()
+    posts = valid_posts(1, 2000)
+    feeder = threading.Thread(target=publish, args=(settings, posts), kwargs={"per_second": 200})
+    feeder.start()
+    try:
+        wait_until(lambda: len(indexed_ids(settings)) >= 100, 120, "the first posts", list(workers.values()))
+        stack.stop_search(settings, log=lambda _m: None)
+        time.sleep(5)  # posts keep arriving in Kafka while the engine is down
+        assert workers["indexer"].alive(), workers["indexer"].log_tail()
+    finally:
+        stack.start_search(settings, log=lambda _m: None)
+    feeder.join()
+    wait_until(lambda: len(indexed_ids(settings)) >= 2000 and all_caught_up(settings), 240,
+               "all 2000 posts after the engine came back", list(workers.values()))
+    ids = indexed_ids(settings)
+    assert len(ids) == 2000 and set(ids) == {k.decode() for k, _ in posts}
+    assert "engine_unavailable_retrying" in workers["indexer"].log_text()  # it waited, it did not skip
