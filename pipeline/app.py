@@ -28,6 +28,8 @@ def make_app(settings: Settings, role: str) -> faust.App:
         topic_partitions=settings.kafka.partitions,
         topic_replication_factor=settings.kafka.replication_factor,
         broker_commit_interval=settings.worker.commit_interval_s,
+        broker_session_timeout=settings.worker.session_timeout_s,
+        broker_heartbeat_interval=settings.worker.session_timeout_s / 10,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
     )

@@ -88,6 +88,12 @@ class WorkerSettings(BaseModel):
         "(with its full size and sha256) so a dead letter always fits Kafka's message limit.",
     )
     commit_interval_s: float = Field(1.0, gt=0, description="How often faust commits processed offsets.")
+    session_timeout_s: float = Field(
+        30.0,
+        ge=6,
+        description="Kafka consumer session timeout: how long a crashed worker holds its partitions "
+        "before the group hands them to others (Kafka's default is 45 s; the broker's floor is 6 s).",
+    )
     batch_size: int = Field(
         200, ge=1, description="Most raw posts the ingest worker processes as one batch (later: one model call)."
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas.base import Record
 
@@ -107,6 +108,14 @@ class RawPost(Record):
     rating: float | None = Field(
         None, ge=0, le=10, description="A review's rating on the site's own scale (e.g. 1-5 stars)."
     )
+
+    @field_validator("published_at", "fetched_at", mode="before")
+    @classmethod
+    def _iso_times_only(cls, value: Any) -> Any:
+        # pydantic would read a bare number as Unix time; the contract is ISO 8601 with an offset.
+        if not isinstance(value, (str, datetime)):
+            raise ValueError("must be an ISO 8601 date-time string with a time zone")
+        return value
 
     @model_validator(mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from crawlers.publish import RawPublisher
 from pipeline import progress, stack
 from pipeline.search import connect, posts_index
 from pipeline.settings import Settings
+from pipeline.topics import ensure_topics
 from schemas import DeadReason, Topic
 from tests.helpers import raw_post_bytes, raw_post_dict
 from tests.integration.workers import Worker, wait_until
@@ -32,6 +33,8 @@ def env(stack, settings, unique, tmp_path):
     test_settings.search.index_prefix = name
     test_settings.worker.data_dir = tmp_path / "faust"
     test_settings.indexer.retry_max_s = 2.0  # recover quickly once the engine is back
+    test_settings.worker.session_timeout_s = 8.0  # a killed worker's partitions return quickly
+    ensure_topics(test_settings)
     workers = {role: Worker(test_settings, role, tmp_path) for role in ("ingest", "indexer")}
     yield test_settings, workers
     for w in workers.values():

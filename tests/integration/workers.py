@@ -22,6 +22,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LUISTER_SEARCH__URL": settings.search.url,
         "LUISTER_SEARCH__INDEX_PREFIX": settings.search.index_prefix,
         "LUISTER_WORKER__DATA_DIR": str(settings.worker.data_dir),
+        "LUISTER_WORKER__SESSION_TIMEOUT_S": str(settings.worker.session_timeout_s),
         "LUISTER_INDEXER__RETRY_MAX_S": str(settings.indexer.retry_max_s),
         "LUISTER_LOG_LEVEL": "info",
     })

@@ -45,6 +45,8 @@ def _without(field):
         (_json(author={"followers": "veel"}), None, DeadReason.INVALID_SCHEMA, "author.followers"),
         (_json(channel="postduif"), None, DeadReason.INVALID_SCHEMA, "channel"),
         (_json(published_at="2026-11-20T09:15:00"), None, DeadReason.INVALID_SCHEMA, "timezone"),
+        (_json(published_at=1763626500), None, DeadReason.INVALID_SCHEMA, "ISO 8601"),
+        (_json(fetched_at="gisteren"), None, DeadReason.INVALID_SCHEMA, "fetched_at"),
         (_json(external_id=""), None, DeadReason.INVALID_SCHEMA, "external_id"),
         (_json(source="X Twitter"), None, DeadReason.INVALID_SCHEMA, "source"),
         (_json(post_id="x:iets-anders"), None, DeadReason.INVALID_SCHEMA, "post_id"),
