@@ -115,7 +115,8 @@ def test_malformed_records_are_dead_lettered_and_valid_ones_indexed_once(env):
     assert len(ids) == 201 and set(ids) == expected | {"x:t201"}
 
 
-def test_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(env):
+@pytest.mark.parametrize("how", ["kill", "stop"], ids=["SIGKILL", "SIGTERM"])
+def test_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(env, how):
     settings, workers = env
     for w in workers.values():
         w.start()
@@ -124,7 +125,7 @@ def test_worker_killed_mid_stream_loses_nothing_and_doubles_nothing(env):
     feeder.start()
     wait_until(lambda: len(indexed_ids(settings)) >= 200, 120, "the first posts", list(workers.values()))
     for w in workers.values():
-        w.kill()
+        getattr(w, how)()
     assert len(indexed_ids(settings)) < 3000, "the crash must happen mid-stream"
     time.sleep(2)
     for w in workers.values():
