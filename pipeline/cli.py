@@ -99,6 +99,10 @@ def worker(role: Annotated[str, typer.Argument(help="ingest, indexer, or all (on
 
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format)
+    if settings.worker.metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker.metrics_port + ROLES.index(role), addr="127.0.0.1")
     ensure_topics(settings)
     faust.Worker(make_app(settings, role), loglevel=settings.log_level.upper()).execute_from_commandline()
 

@@ -101,6 +101,12 @@ class WorkerSettings(BaseModel):
         0.2, gt=0, description="A partial ingest batch is processed after this long (bounds added latency)."
     )
     data_dir: Path = Field(Path(".stack/faust"), description="Where faust keeps its local state per app.")
+    metrics_port: int = Field(
+        0,
+        ge=0,
+        description="Serve Prometheus metrics over HTTP from this port (0: off). Each role adds its "
+        "position in the role list: ingest on the port itself, indexer on port + 1.",
+    )
 
 
 class IndexerSettings(BaseModel):

@@ -19,7 +19,7 @@ from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
 from schemas import DeadReason, Topic
 from tests.helpers import raw_post_bytes, raw_post_dict
-from tests.integration.workers import Worker, wait_until
+from tests.integration.workers import Worker, free_port_pair, metric, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +34,7 @@ def env(stack, settings, unique, tmp_path):
     test_settings.worker.data_dir = tmp_path / "faust"
     test_settings.indexer.retry_max_s = 2.0  # recover quickly once the engine is back
     test_settings.worker.session_timeout_s = 8.0  # a killed worker's partitions return quickly
+    test_settings.worker.metrics_port = free_port_pair()
     ensure_topics(test_settings)
     workers = {role: Worker(test_settings, role, tmp_path) for role in ("ingest", "indexer")}
     yield test_settings, workers
@@ -113,6 +114,13 @@ def test_malformed_records_are_dead_lettered_and_valid_ones_indexed_once(env):
     wait_until(lambda: all_caught_up(settings), 120, "the replay to be processed", list(workers.values()))
     ids = indexed_ids(settings)
     assert len(ids) == 201 and set(ids) == expected | {"x:t201"}
+
+    # Every outcome was counted (the worker processed everything twice, plus one post).
+    ingest_port = settings.worker.metrics_port
+    total = "luister_records_total"
+    assert metric(ingest_port, total, stage="validate", outcome="kept") == 2 * 200 + 1
+    assert metric(ingest_port, total, stage="validate", outcome="dead") == 2 * len(bad)
+    assert metric(ingest_port + 1, total, stage="index", outcome="indexed") >= 201
 
 
 @pytest.mark.parametrize("how", ["kill", "stop"], ids=["SIGKILL", "SIGTERM"])

@@ -23,6 +23,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LUISTER_SEARCH__INDEX_PREFIX": settings.search.index_prefix,
         "LUISTER_WORKER__DATA_DIR": str(settings.worker.data_dir),
         "LUISTER_WORKER__SESSION_TIMEOUT_S": str(settings.worker.session_timeout_s),
+        "LUISTER_WORKER__METRICS_PORT": str(settings.worker.metrics_port),
         "LUISTER_INDEXER__RETRY_MAX_S": str(settings.indexer.retry_max_s),
         "LUISTER_LOG_LEVEL": "info",
     })
@@ -68,6 +69,37 @@ class Worker:
 
     def log_tail(self) -> str:
         return self.log_text()[-3000:]
+
+
+def free_port_pair() -> int:
+    """A port p such that p and p + 1 are free on loopback now (one per worker role)."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            with socket.socket() as b:
+                try:
+                    b.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two adjacent free ports")
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    """One sample from a worker's Prometheus endpoint (0 when absent)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return sample.value
+    return 0.0
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float, what: str, workers: list[Worker] = ()) -> None:
