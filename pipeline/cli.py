@@ -187,16 +187,23 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
     index = posts_index(settings.search.index_prefix)
     client.refresh(index)
     total, per_channel = count_by(client, index, "channel")
-    table = Table(title=f"{total} posts in '{index}'", show_footer=True)
-    table.add_column("channel", footer="total")
-    table.add_column("posts", justify="right", footer=str(total))
+    out.print(f"\n[bold]{published}[/bold] records published; [bold]{total}[/bold] posts searchable in "
+              f"'{index}'; [bold]{len(letters)}[/bold] dead letters this run")
+    out.print("\nposts per channel, read back from the search engine:")
+    table = Table("channel", "posts")
     for channel, n in per_channel.items():
         table.add_row(channel, str(n))
     out.print(table)
     reasons = count_reasons(letters)
-    out.print(f"published {published} records; {len(letters)} dead letters this run"
-              + (": " + ", ".join(f"{r} {n}" for r, n in reasons.items()) if reasons else ""))
-    out.print("try: [bold]luister search 'storing OR vertraging'[/bold]  (stop with: luister stack down)")
+    if reasons:
+        out.print(f"dead letters this run, on topic {settings.kafka.topic_prefix}posts.dead:")
+        table = Table("reason", "records", "for example")
+        for reason, n in reasons.items():
+            example = next(letter.error for letter in letters if letter.reason.value == reason)
+            table.add_row(reason, str(n), example[:90])
+        out.print(table)
+    out.print("next: [bold].venv/bin/luister search 'storing OR vertraging'[/bold]   "
+              "stop everything: [bold].venv/bin/luister stack down[/bold]")
 
 
 @app.command()
