@@ -23,6 +23,7 @@ from crawlers.publish import RawPublisher
 from pipeline import stack
 from pipeline.search import connect, index_posts, posts_index, setup_indices
 from pipeline.settings import Settings
+from pipeline.topics import ensure_topics
 from processors.enrich import enrich
 from processors.validate import validate_raw
 from tests.helpers import raw_post_bytes
@@ -116,6 +117,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = _bench_settings(Path(tmp))
         stack.up(settings)
+        ensure_topics(settings)
+        setup_indices(connect(settings.search), settings.search.index_prefix)
         workers = [Worker(settings, role, Path(tmp)) for role in ("ingest", "indexer")]
         for w in workers:
             w.start()
