@@ -120,6 +120,47 @@ class IndexerSettings(BaseModel):
     retry_max_s: float = Field(30.0, gt=0, description="Back-off cap; retries go on until the engine answers.")
 
 
+class SourceSettings(BaseModel):
+    """What every source (crawler, feed poller, connector) shares."""
+
+    state_dir: Path = Field(
+        Path(".stack/sources"),
+        description="Where sources persist their state (cursors, seen ids, ETags) across restarts.",
+    )
+    user_agent: str = Field(
+        "LuisterBot/0.1 (+https://github.com/luister/luister; media monitoring)",
+        description="User-Agent sent by crawlers and pollers; identifies us to site owners.",
+    )
+    request_timeout_s: float = Field(20.0, gt=0, description="Timeout for one HTTP request by a source.")
+    backfill_days: int = Field(
+        7, ge=0, description="On a first run (no saved cursor), how many days back a source fetches."
+    )
+
+
+class FeedSettings(BaseModel):
+    """The RSS/Atom poller (`luister poll`)."""
+
+    feeds_file: Path = Field(
+        Path("deploy/local/sample/feeds.yaml"), description="YAML list of feeds to poll (url, source, channel, interval)."
+    )
+    default_interval_s: float = Field(300.0, gt=0, description="Poll interval of a feed that does not set its own.")
+    max_backoff_s: float = Field(
+        6 * 3600.0, gt=0, description="Longest wait between polls of a feed that keeps failing."
+    )
+    max_concurrency: int = Field(20, ge=1, description="Feeds fetched at the same time by one poller.")
+
+
+class ConnectorSettings(BaseModel):
+    """Social API connectors (`luister connect NAME`). Base URLs are settings so tests and proxies can move them."""
+
+    x_base_url: str = Field("https://api.x.com", description="X API v2 base URL.")
+    x_bearer_token: SecretStr | None = Field(None, description="X API v2 app bearer token.")
+    reddit_base_url: str = Field("https://oauth.reddit.com", description="Reddit API base URL.")
+    reddit_token: SecretStr | None = Field(None, description="Reddit OAuth bearer token.")
+    mastodon_base_url: str = Field("https://mastodon.social", description="Mastodon instance base URL.")
+    mastodon_token: SecretStr | None = Field(None, description="Mastodon access token (public timelines need none).")
+
+
 class Settings(BaseSettings):
     """All of Luister's settings. Build once at the entry point and pass down."""
 
@@ -135,6 +176,9 @@ class Settings(BaseSettings):
     stack: StackSettings = Field(default_factory=StackSettings, description="Local development stack.")
     worker: WorkerSettings = Field(default_factory=WorkerSettings, description="Faust workers.")
     indexer: IndexerSettings = Field(default_factory=IndexerSettings, description="Search-engine indexer sink.")
+    sources: SourceSettings = Field(default_factory=SourceSettings, description="All sources.")
+    feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")
+    connectors: ConnectorSettings = Field(default_factory=ConnectorSettings, description="Social API connectors.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     log_format: Literal["console", "json"] = Field(
         "console", description="'console' for people, 'json' for log shippers."
