@@ -163,7 +163,7 @@ def _progress() -> Progress:
 
 def _wait_processed(settings: Settings, bar: Progress, timeout: float) -> None:
     """Wait until ingest and indexer have committed everything that is in their topics."""
-    from pipeline import progress
+    from pipeline import progress, workers
     from schemas import Topic
 
     stages = [("ingest", Topic.RAW), ("indexer", Topic.ENRICHED)]
@@ -175,6 +175,8 @@ def _wait_processed(settings: Settings, bar: Progress, timeout: float) -> None:
             bar.update(tasks[role], description=f"{role:8} lag {n}", completed=0 if n else 1, total=1)
         if not any(lags.values()):
             return
+        if workers.running_pid(settings) is None:
+            _fail(f"the workers exited before catching up (lag {lags}); see {workers.log_path(settings)}")
         time.sleep(1.0)
     _fail(f"workers did not catch up within {timeout:.0f}s (lag {lags}); see the worker log")
 
