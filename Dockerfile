@@ -27,6 +27,9 @@ RUN --mount=type=cache,target=/root/.cache/pip \
 # A fixed uid so volumes and Kubernetes securityContext can refer to it.
 RUN useradd --system --uid 10001 --create-home --home-dir /home/luister luister
 USER luister
+# /app belongs to root: worker and source state go to the user's home (mount a volume there to keep it).
+ENV LUISTER_WORKER__DATA_DIR=/home/luister/faust \
+    LUISTER_SOURCES__STATE_DIR=/home/luister/sources
 
 ENTRYPOINT ["luister"]
 CMD ["--help"]
