@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from schemas.raw_post import RawPost
+from schemas.raw_post import MAX_TEXT_CHARS, RawPost
 
 
 class EnrichedPost(RawPost):
@@ -17,6 +17,33 @@ class EnrichedPost(RawPost):
     """
 
     schema_version: Literal[1] = Field(1, description="Version of this record's schema.")
+    text: str = Field(
+        ...,
+        max_length=MAX_TEXT_CHARS,
+        description="The post's text cleaned by the normalize stage: HTML removed, mojibake repaired, "
+        "Unicode NFC, whitespace collapsed. The source's original is on posts.raw.",
+    )
+    mentions: list[str] = Field(
+        default_factory=list,
+        description="Accounts mentioned: those the source reported plus every @handle in the text "
+        "(lower-case, without '@').",
+    )
+    lang: str = Field(
+        "und",
+        description="Language of the post (ISO 639-1): the source's tag when it gave one, else detected; "
+        "'und' when the text is too short or unclear to tell.",
+    )
+    hashtags: list[str] = Field(
+        default_factory=list, description="Hashtags in the text, lower-case without diacritics, without '#'."
+    )
+    links: list[str] = Field(
+        default_factory=list, description="Links in the text, canonical: no tracking parameters or fragment."
+    )
+    fingerprint: str = Field(
+        "",
+        description="sha1 of the post's folded words without retweet prefix, links and mentions: "
+        "posts with equal fingerprints are copies of one another.",
+    )
     enriched_at: AwareDatetime = Field(..., description="When the processing stages finished with the post.")
     stages: list[str] = Field(
         ..., description="Names of the processing stages the post went through, in order (e.g. ['validate'])."

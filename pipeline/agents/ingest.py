@@ -18,7 +18,8 @@ from pipeline.delivery import send_all
 from pipeline.dead_letter import make_dead_letter
 from pipeline.observability import count
 from pipeline.settings import Settings, topic
-from processors.enrich import enrich
+from processors.enrich import EnrichState, enrich
+from processors.language import LinguaGuesser
 from processors.outcome import Drop, Fail
 from processors.validate import STAGE, validate_raw
 from schemas import DeadReason, Topic
@@ -38,13 +39,13 @@ class Send:
 
 def route_raw(
     value: bytes | None, key: bytes | None, *, partition: int | None, offset: int | None,
-    settings: Settings, worker: str, now: datetime,
+    settings: Settings, state: EnrichState, worker: str, now: datetime,
 ) -> Send | None:
     """Decide what one raw record becomes: an enriched post, a dead letter, or nothing (dropped)."""
     try:
         result = validate_raw(value, key, max_bytes=settings.worker.max_record_bytes)
         if not isinstance(result, Fail):
-            result = enrich(result.record, now=now)
+            result = enrich(result.record, state=state, now=now)
     except Exception as exc:  # a bug in a stage must not lose the record: park it
         log.exception("stage_error", offset=offset)
         result = Fail(DeadReason.PROCESSING_ERROR, f"{type(exc).__name__}: {exc}")
@@ -67,6 +68,7 @@ def register(app: faust.App, settings: Settings) -> None:
     """Attach the ingest agent to the app."""
     sinks = {t: raw_topic(app, settings, t) for t in (Topic.ENRICHED, Topic.DEAD)}
     source = raw_topic(app, settings, Topic.RAW)
+    state = EnrichState(guesser=LinguaGuesser())
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def ingest(stream: faust.StreamT) -> None:
@@ -75,7 +77,7 @@ def register(app: faust.App, settings: Settings) -> None:
             sends = [
                 route_raw(
                     event.value, event.key, partition=event.message.partition, offset=event.message.offset,
-                    settings=settings, worker=app.conf.id, now=now,
+                    settings=settings, state=state, worker=app.conf.id, now=now,
                 )
                 for event in events
             ]

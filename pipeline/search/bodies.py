@@ -70,6 +70,10 @@ POSTS_MAPPINGS: dict[str, Any] = {
         },
         "rating": {"type": "float"},
         "stages": _KEYWORD,
+        "lang": _KEYWORD,
+        "hashtags": _KEYWORD,
+        "links": _KEYWORD,
+        "fingerprint": _KEYWORD,
     },
 }
 

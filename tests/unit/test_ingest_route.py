@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 from pipeline.agents.ingest import route_raw
 from pipeline.settings import Settings
+from processors.enrich import EnrichState
 from schemas import DeadLetter, DeadReason, EnrichedPost, Topic
 from tests.helpers import raw_post_bytes
 
@@ -10,15 +11,26 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None)
 
 
+class DutchGuesser:
+    """Says Dutch, sure: enough for routing tests (the real detector is tested in test_normalize)."""
+
+    def guess(self, text):
+        return ("nl", 0.99)
+
+
+STATE = EnrichState(guesser=DutchGuesser())
+
+
 def _route(value, key=None):
-    return route_raw(value, key, partition=0, offset=5, settings=SETTINGS, worker="w", now=NOW)
+    return route_raw(value, key, partition=0, offset=5, settings=SETTINGS, state=STATE, worker="w", now=NOW)
 
 
 def test_valid_post_goes_to_enriched_keyed_by_post_id():
     send = _route(raw_post_bytes(4), b"x:t4")
     assert send.to is Topic.ENRICHED and send.key == b"x:t4" and send.outcome == "kept"
     post = EnrichedPost.model_validate_json(send.value)
-    assert post.stages == ["validate"] and post.enriched_at == NOW
+    assert post.stages == ["validate", "normalize"] and post.enriched_at == NOW
+    assert post.lang == "nl" and post.mentions == ["bestelbaas"]
 
 
 def test_bad_post_goes_to_dead_letters_with_stage_and_reason():
@@ -31,7 +43,7 @@ def test_bad_post_goes_to_dead_letters_with_stage_and_reason():
 def test_a_bug_in_a_stage_parks_the_record(monkeypatch):
     import pipeline.agents.ingest as ingest
 
-    def broken(post, *, now):
+    def broken(post, *, state, now):
         raise ZeroDivisionError("bug")
 
     monkeypatch.setattr(ingest, "enrich", broken)
