@@ -263,5 +263,11 @@ def show_settings() -> None:
     out.print_json(json.dumps(masked(_settings()), default=str))
 
 
+# Sources: each lives in its own package under crawlers/ and brings its own command.
+from crawlers.feeds.cli import poll  # noqa: E402  (registered below the core commands on purpose)
+
+app.command("poll")(poll)
+
+
 if __name__ == "__main__":
     sys.exit(app())

@@ -148,6 +148,19 @@ class FeedSettings(BaseModel):
         6 * 3600.0, gt=0, description="Longest wait between polls of a feed that keeps failing."
     )
     max_concurrency: int = Field(20, ge=1, description="Feeds fetched at the same time by one poller.")
+    remember_entries: int = Field(
+        1000,
+        ge=1,
+        description="Per feed, how many emitted entry ids are kept to recognise entries already sent "
+        "(ids still in the feed are always kept; a feed shows 10-100 entries, so 1000 leaves room "
+        "for feeds that reorder or briefly drop entries).",
+    )
+    max_feed_bytes: int = Field(
+        10 * 1024 * 1024,
+        gt=0,
+        description="A response larger than this is refused as 'too_large' (the biggest real feeds, "
+        "podcasts with full show notes, are a few MB).",
+    )
 
 
 class ConnectorSettings(BaseModel):
@@ -159,6 +172,70 @@ class ConnectorSettings(BaseModel):
     reddit_token: SecretStr | None = Field(None, description="Reddit OAuth bearer token.")
     mastodon_base_url: str = Field("https://mastodon.social", description="Mastodon instance base URL.")
     mastodon_token: SecretStr | None = Field(None, description="Mastodon access token (public timelines need none).")
+    x_query: str = Field(
+        "Bestelbaas OR Spaarkist OR golfnl OR golfhelpt", description="Default X recent-search query (`connect x`)."
+    )
+    reddit_query: str = Field("Bestelbaas OR Spaarkist", description="Default Reddit search query (`connect reddit`).")
+    reddit_subreddit: str | None = Field(
+        None, description="Search only this subreddit (name without 'r/'); None searches all of Reddit."
+    )
+    mastodon_hashtag: str = Field(
+        "spaarkiststoring", description="Default Mastodon hashtag, without '#' (`connect mastodon`)."
+    )
+    bluesky_base_url: str = Field(
+        "https://api.bsky.app", description="Bluesky AppView base URL (serves app.bsky.feed.searchPosts)."
+    )
+    bluesky_token: SecretStr | None = Field(
+        None, description="Bluesky access JWT (a session token); search may be refused without one."
+    )
+    bluesky_query: str = Field(
+        "Bestelbaas OR Spaarkist", description="Default Bluesky search query (`connect bluesky`)."
+    )
+    page_size: int = Field(
+        100, ge=10, le=100, description="Items asked per page (X and Reddit allow at most 100, Mastodon 40)."
+    )
+    poll_interval_s: float = Field(
+        60.0, gt=0, description="Wait between rounds once a connector has caught up (without --once)."
+    )
+    max_attempts: int = Field(
+        5, ge=1, description="Tries per request on 429, 5xx and network errors before the page fails."
+    )
+    backoff_initial_s: float = Field(1.0, gt=0, description="First wait after a 5xx or network error; doubles per try.")
+    backoff_max_s: float = Field(60.0, gt=0, description="Cap on the wait between retries of one request.")
+    max_rate_limit_wait_s: float = Field(
+        900.0,
+        gt=0,
+        description="Longest wait for a rate-limit window to reset (X windows are 15 minutes); "
+        "a longer Retry-After ends the round as 'rate_limited'.",
+    )
+
+
+class CrawlSettings(BaseModel):
+    """The Scrapy web crawler (`luister crawl SITE`); polite by default (see crawlers/web/settings.py)."""
+
+    download_delay_s: float = Field(
+        1.0, ge=0, description="Seconds between requests to one site; AutoThrottle adapts upwards from here."
+    )
+    concurrent_per_domain: int = Field(
+        2, ge=1, description="Requests in flight to one site at once (small: we are a guest there)."
+    )
+    max_page_bytes: int = Field(
+        5 * 1024 * 1024,
+        gt=0,
+        description="Pages larger than this are abandoned and counted as 'too_large' (an article is well under 1 MB).",
+    )
+    max_redirects: int = Field(5, ge=0, description="Redirects followed per request; more is counted as a loop.")
+    retry_times: int = Field(2, ge=0, description="Retries of a failed or timed-out request before it is skipped.")
+    max_pages: int = Field(0, ge=0, description="Stop a crawl after this many pages (0: no limit).")
+    publish_batch: int = Field(
+        100,
+        ge=1,
+        description="Posts published before waiting for Kafka's confirmation and recording them as emitted.",
+    )
+    http_cache: bool = Field(
+        False, description="Development only: cache responses on disk so re-running a crawl hits no site."
+    )
+    http_cache_dir: Path = Field(Path(".stack/httpcache"), description="Where the development HTTP cache lives.")
 
 
 class Settings(BaseSettings):
@@ -179,6 +256,7 @@ class Settings(BaseSettings):
     sources: SourceSettings = Field(default_factory=SourceSettings, description="All sources.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")
     connectors: ConnectorSettings = Field(default_factory=ConnectorSettings, description="Social API connectors.")
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings, description="Web crawler (Scrapy).")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     log_format: Literal["console", "json"] = Field(
         "console", description="'console' for people, 'json' for log shippers."
