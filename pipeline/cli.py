@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
 import time
 from pathlib import Path
 from typing import Annotated
@@ -263,10 +265,32 @@ def show_settings() -> None:
     out.print_json(json.dumps(masked(_settings()), default=str))
 
 
-# Sources: each lives in its own package under crawlers/ and brings its own command.
-from crawlers.feeds.cli import poll  # noqa: E402  (registered below the core commands on purpose)
+# Sources: each lives in its own package under crawlers/ and brings its own command; the
+# shell only makes sure Luister's topics exist first (sources may not import pipeline.topics).
+from crawlers.connectors.cli import connect as connect_command  # noqa: E402
+from crawlers.feeds.cli import poll  # noqa: E402
 
-app.command("poll")(poll)
+
+def _with_topics(command: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(command)  # typer reads the wrapped signature: same options, same help
+    def run(*args: object, **kwargs: object) -> None:
+        from kafka.errors import KafkaError
+
+        from pipeline.topics import ensure_topics
+
+        settings = _settings()
+        try:
+            ensure_topics(settings)
+        except KafkaError as exc:
+            _fail(f"Kafka at {settings.kafka.bootstrap_servers} is not reachable ({exc}); "
+                  "start it with `luister stack up`")
+        command(*args, **kwargs)
+
+    return run
+
+
+app.command("poll")(_with_topics(poll))
+app.command("connect")(_with_topics(connect_command))
 
 
 if __name__ == "__main__":

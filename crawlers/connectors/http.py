@@ -1,0 +1,208 @@
+"""The one HTTP layer every connector uses: rate limits, retries and the status vocabulary.
+
+- 429: wait for `Retry-After` (seconds or an HTTP date), else for the API's own reset
+  header, else back off; a wait longer than `max_rate_limit_wait_s` ends with
+  `rate_limited` instead of blocking the process for hours.
+- A window with no requests left (`remaining == 0` in the API's headers) is waited out
+  *before* the next request, so a well-behaved connector rarely sees a 429 at all.
+- 5xx and network errors: capped exponential backoff, `max_attempts` tries.
+- 401/403: `auth_error` at once (retrying a bad token only burns quota);
+  other 4xx: `http_error`; a body that is not JSON: `bad_payload`.
+
+The token is sent as a Bearer header and appears nowhere else (no logs, no errors).
+`sleep` and `clock` are injected so tests never wait for real.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import structlog
+from pydantic import SecretStr
+
+from crawlers.connectors.base import FetchError, Status
+
+log = structlog.get_logger("luister.connectors.http")
+
+# (remaining requests in the window or None, epoch seconds when the window resets or None)
+RateLimitReader = Callable[[httpx.Headers, float], tuple[int | None, float | None]]
+
+
+def no_rate_limit_headers(_headers: httpx.Headers, _now: float) -> tuple[int | None, float | None]:
+    return None, None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one request is tried (see ConnectorSettings for the meaning of each)."""
+
+    max_attempts: int = 5
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 60.0
+    max_rate_limit_wait_s: float = 900.0
+
+    def backoff(self, attempt: int) -> float:
+        """Wait before try `attempt + 1` (attempt counts from 1): 1, 2, 4, ... capped."""
+        return min(self.backoff_max_s, self.backoff_initial_s * 2 ** (attempt - 1))
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful response: decoded JSON, headers, and parsed Link header relations."""
+
+    data: Any
+    headers: httpx.Headers
+    links: Mapping[str, str]
+
+
+def retry_after_s(headers: httpx.Headers, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class ApiClient:
+    """A small synchronous JSON client for one API base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: SecretStr | None,
+        user_agent: str,
+        timeout_s: float,
+        retry: RetryPolicy,
+        rate_limit: RateLimitReader = no_rate_limit_headers,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+        self._client = httpx.Client(
+            base_url=base_url, headers=headers, timeout=timeout_s, transport=transport, follow_redirects=True
+        )
+        self._retry = retry
+        self._rate_limit = rate_limit
+        self._sleep = sleep
+        self._clock = clock
+        self._window_reset_at: float | None = None  # set when the API said no requests are left
+
+    def get(self, path: str, params: Mapping[str, str | int] | None = None) -> ApiResponse:
+        """GET `path` (relative to the base URL, or an absolute URL the API handed out).
+
+        Returns the decoded JSON; raises `FetchError` once retries are exhausted.
+        """
+        last = FetchError(Status.NETWORK_ERROR, "no attempt made")
+        for attempt in range(1, self._retry.max_attempts + 1):
+            self._wait_for_window()
+            try:
+                response = self._client.get(path, params=params)
+            except httpx.TransportError as exc:
+                last = FetchError(Status.NETWORK_ERROR, f"{type(exc).__name__} on {_path_only(path)}")
+                self._pause(attempt, last)
+                continue
+            self._note_window(response.headers)
+            code = response.status_code
+            if code == 429:
+                wait = self._rate_limit_wait(response.headers, attempt)
+                last = FetchError(Status.RATE_LIMITED, f"429 on {_path_only(path)}", code)
+                if wait > self._retry.max_rate_limit_wait_s:
+                    raise FetchError(Status.RATE_LIMITED, f"429 on {_path_only(path)}, reset in {wait:.0f} s", code)
+                if attempt < self._retry.max_attempts:
+                    log.info("connector_wait", status=str(Status.RATE_LIMITED), wait_s=round(wait, 1))
+                    self._sleep(wait)
+                continue
+            if code in (401, 403):
+                raise FetchError(Status.AUTH_ERROR, f"{code} on {_path_only(path)}", code)
+            if code >= 500:
+                last = FetchError(Status.HTTP_ERROR, f"{code} on {_path_only(path)}", code)
+                self._pause(attempt, last)
+                continue
+            if code >= 400:
+                raise FetchError(Status.HTTP_ERROR, f"{code} on {_path_only(path)}", code)
+            try:
+                data = response.json()
+            except ValueError as exc:
+                raise FetchError(Status.BAD_PAYLOAD, f"body is not JSON ({exc})", code) from None
+            links = {rel: link["url"] for rel, link in response.links.items() if "url" in link}
+            return ApiResponse(data=data, headers=response.headers, links=links)
+        raise last
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _pause(self, attempt: int, error: FetchError) -> None:
+        if attempt < self._retry.max_attempts:
+            wait = self._retry.backoff(attempt)
+            log.info("connector_retry", status=str(error.status), attempt=attempt, wait_s=wait)
+            self._sleep(wait)
+
+    def _rate_limit_wait(self, headers: httpx.Headers, attempt: int) -> float:
+        now = self._clock()
+        wait = retry_after_s(headers, now)
+        if wait is None:
+            _remaining, reset_at = self._rate_limit(headers, now)
+            if reset_at is not None:
+                wait = max(0.0, reset_at - now)
+        if wait is None:
+            wait = self._retry.backoff(attempt)
+        self._window_reset_at = None  # the wait above already covers the window
+        return wait
+
+    def _note_window(self, headers: httpx.Headers) -> None:
+        remaining, reset_at = self._rate_limit(headers, self._clock())
+        self._window_reset_at = reset_at if remaining == 0 else None
+
+    def _wait_for_window(self) -> None:
+        if self._window_reset_at is None:
+            return
+        wait = self._window_reset_at - self._clock()
+        self._window_reset_at = None
+        if wait <= 0:
+            return
+        if wait > self._retry.max_rate_limit_wait_s:
+            raise FetchError(Status.RATE_LIMITED, f"no requests left, window resets in {wait:.0f} s")
+        log.info("connector_wait", status=str(Status.RATE_LIMITED), wait_s=round(wait, 1))
+        self._sleep(wait)
+
+
+def _path_only(path: str) -> str:
+    """The path of a URL without its query (queries can be long; never put them in errors)."""
+    return httpx.URL(path).path
+
+
+def parse_int(value: str | None) -> int | None:
+    """An integer header value (tolerates '12.0', as Reddit sends), or None."""
+    if value is None:
+        return None
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def parse_iso(value: str | None) -> float | None:
+    """Epoch seconds of an ISO 8601 header value, or None."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
