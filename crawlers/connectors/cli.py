@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import signal
-import sys
 import threading
 from typing import Annotated
 
-import structlog
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -18,6 +15,7 @@ from crawlers.connectors import CONNECTORS, build_connector
 from crawlers.connectors.base import Status
 from crawlers.connectors.runner import PublishFailed, RunSummary, run_connector
 from crawlers.connectors.state import CursorStore
+from crawlers.logs import log_to_stderr
 from crawlers.publish import RawPublisher
 from pipeline.settings import Settings
 
@@ -43,7 +41,7 @@ def connect(
     confirm a page.
     """
     settings = Settings()
-    _log_to_stderr(settings)
+    log_to_stderr(settings)
     console = Console(stderr=True)
     if name not in CONNECTORS:
         console.print(f"[red]error:[/red] unknown connector {escape(name)!r}; choose one of: {', '.join(CONNECTORS)}")
@@ -93,12 +91,3 @@ def summary_table(summary: RunSummary) -> Table:
     if summary.last_error:
         table.add_row("last error", escape(summary.last_error))
     return table
-
-
-def _log_to_stderr(settings: Settings) -> None:
-    """Keep stdout for the summary: unless the entry point configured structlog, log to stderr."""
-    if not structlog.is_configured():
-        structlog.configure(
-            wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level.upper())),
-            logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        )

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
-import structlog
 import typer
 from kafka.errors import KafkaError
 from rich.console import Console
@@ -19,6 +16,7 @@ from rich.table import Table
 from crawlers.feeds.config import FeedConfig, FeedConfigError, load_feeds
 from crawlers.feeds.poller import SUCCESS, FeedPoller, FetchStatus, PollResult
 from crawlers.feeds.state import FeedStateStore
+from crawlers.logs import log_to_stderr
 from crawlers.publish import RawPublisher
 from pipeline.settings import Settings
 
@@ -41,7 +39,7 @@ def poll(
     Exits 2 when the feeds file is invalid, 1 when --once could not publish some entries.
     """
     settings = Settings()
-    _log_to_stderr(settings)
+    log_to_stderr(settings)
     path = feeds or settings.feeds.feeds_file
     console = Console(stderr=True)
     try:
@@ -64,16 +62,6 @@ def poll(
     except KafkaError as exc:  # no broker at all: nothing can be published, so nothing is fetched
         console.print(f"[red]error:[/red] Kafka at {escape(settings.kafka.bootstrap_servers)}: {escape(str(exc))}")
         raise typer.Exit(1) from None
-
-
-def _log_to_stderr(settings: Settings) -> None:
-    """Keep stdout for the summary: unless the entry point configured structlog (pipeline's
-    configure_logging), log to stderr at settings.log_level."""
-    if not structlog.is_configured():
-        structlog.configure(
-            wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(settings.log_level.upper())),
-            logger_factory=lambda *_args: structlog.PrintLogger(sys.stderr),  # sys.stderr as it is at log time
-        )
 
 
 def poll_once(settings: Settings, feeds: list[FeedConfig]) -> list[PollResult]:
