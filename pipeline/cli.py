@@ -269,6 +269,7 @@ def show_settings() -> None:
 # shell only makes sure Luister's topics exist first (sources may not import pipeline.topics).
 from crawlers.connectors.cli import connect as connect_command  # noqa: E402
 from crawlers.feeds.cli import poll  # noqa: E402
+from crawlers.web.cli import crawl  # noqa: E402
 
 
 def _with_topics(command: Callable[..., None]) -> Callable[..., None]:
@@ -291,6 +292,7 @@ def _with_topics(command: Callable[..., None]) -> Callable[..., None]:
 
 app.command("poll")(_with_topics(poll))
 app.command("connect")(_with_topics(connect_command))
+app.command("crawl")(_with_topics(crawl))
 
 
 if __name__ == "__main__":

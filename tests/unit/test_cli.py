@@ -4,7 +4,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 
 COMMANDS = [[], ["stack"], ["stack", "up"], ["stack", "down"], ["stack", "status"], ["worker"], ["replay"],
-            ["run"], ["search"], ["settings"], ["schemas"], ["poll"], ["connect"]]
+            ["run"], ["search"], ["settings"], ["schemas"], ["poll"], ["connect"], ["crawl"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "luister")
