@@ -15,11 +15,10 @@ The token is sent as a Bearer header and appears nowhere else (no logs, no error
 
 from __future__ import annotations
 
-import email.utils
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ import structlog
 from pydantic import SecretStr
 
 from crawlers.connectors.base import FetchError, Status
+from crawlers.retry_after import parse_retry_after
 
 log = structlog.get_logger("luister.connectors.http")
 
@@ -63,17 +63,7 @@ class ApiResponse:
 
 def retry_after_s(headers: httpx.Headers, now: float) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
+    return parse_retry_after(headers.get("retry-after"), datetime.fromtimestamp(now, UTC))
 
 
 class ApiClient:

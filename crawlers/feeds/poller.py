@@ -18,7 +18,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -30,6 +29,7 @@ from crawlers.feeds.config import FeedConfig
 from crawlers.feeds.mapping import FeedParseError, map_feed, parse_feed
 from crawlers.feeds.state import FeedState, FeedStateStore
 from crawlers.publish import PublishReport
+from crawlers.retry_after import parse_retry_after
 from pipeline.settings import Settings
 from schemas import RawPost
 
@@ -110,22 +110,6 @@ def next_delay(interval_s: float, failures: int, max_backoff_s: float, retry_aft
     if retry_after_s is not None:
         delay = max(delay, min(retry_after_s, max_backoff_s))
     return max(delay, 0.0)
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds from ``now`` (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - now).total_seconds(), 0.0)
 
 
 async def fetch_feed(
