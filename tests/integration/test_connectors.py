@@ -87,6 +87,13 @@ def test_connect_command_once(kafka_settings: Settings, monkeypatch: pytest.Monk
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
+        # The fixture's posts are dated; X's 7-day window must be judged at the fixture's "now",
+        # not at today's date, or a later day sees a stale since_id and fetches everything again.
+        now = datetime.fromisoformat(script["now"])
+        monkeypatch.setattr(
+            "crawlers.connectors.cli.build_connector",
+            lambda *args, **kwargs: build_connector(*args, **{**kwargs, "now": now}),
+        )
         connect("x", script["query"], once=True)
         connect("x", script["query"], once=True)
     out = capsys.readouterr()
