@@ -80,12 +80,17 @@ class MapContext:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where a connector's API is and what it uses by default, read from ConnectorSettings."""
+    """Where a connector's API is and what it uses by default, read from ConnectorSettings.
+
+    `token_param` names the query parameter that carries the token for APIs keyed by an API
+    key (YouTube's `key`); None sends it as an Authorization Bearer header.
+    """
 
     base_url: str
     token: Any  # SecretStr | None; never logged
     default_query: str
     extra: dict[str, str] = field(default_factory=dict)
+    token_param: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,12 @@ class Connector(ABC):
     def read_rate_limit(headers: httpx.Headers, now: float) -> tuple[int | None, float | None]:
         """(requests left in the window, epoch seconds when it resets) from the API's headers."""
         return None, None
+
+    @staticmethod
+    def read_error(status_code: int, body: Any) -> tuple[Status, str] | None:
+        """(status, reason from the API's own vocabulary) for a 4xx whose JSON body says more
+        than its code, or None for the HTTP layer's default (401/403 auth_error, else http_error)."""
+        return None
 
     @abstractmethod
     def fetch_page(self, cursor: Cursor | None) -> Page:

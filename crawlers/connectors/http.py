@@ -7,19 +7,26 @@
   *before* the next request, so a well-behaved connector rarely sees a 429 at all.
 - 5xx and network errors: capped exponential backoff, `max_attempts` tries.
 - 401/403: `auth_error` at once (retrying a bad token only burns quota);
-  other 4xx: `http_error`; a body that is not JSON: `bad_payload`.
+  other 4xx: `http_error`; a body that is not JSON: `bad_payload`. An API that says more
+  in its error body (YouTube's 403 `quotaExceeded` is a rate limit, not a bad key) passes
+  a `read_error` that classifies a 4xx first.
 
-The token is sent as a Bearer header and appears nowhere else (no logs, no errors).
-`sleep` and `clock` are injected so tests never wait for real.
+The token is sent as a Bearer header, or, for APIs keyed by an API key in the query
+string (YouTube's `key`), as the `token_param` query parameter. It appears nowhere else:
+errors name the path only, and the request line httpx logs (logger "httpx", INFO) has the
+key replaced by `***` while the client is open. `sleep` and `clock` are injected so tests
+never wait for real.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -34,8 +41,18 @@ log = structlog.get_logger("luister.connectors.http")
 RateLimitReader = Callable[[httpx.Headers, float], tuple[int | None, float | None]]
 
 
+# (HTTP status of a 4xx, its decoded JSON body or None) -> (status, short reason for the error
+# detail) or None for the default mapping. The reason must come from the API's fixed vocabulary
+# (never free text from the body, which might echo a request).
+ErrorReader = Callable[[int, Any], tuple[Status, str] | None]
+
+
 def no_rate_limit_headers(_headers: httpx.Headers, _now: float) -> tuple[int | None, float | None]:
     return None, None
+
+
+def no_error_body(_code: int, _body: Any) -> tuple[Status, str] | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -78,18 +95,27 @@ class ApiClient:
         timeout_s: float,
         retry: RetryPolicy,
         rate_limit: RateLimitReader = no_rate_limit_headers,
+        read_error: ErrorReader = no_error_body,
+        token_param: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
-        if token is not None:
+        self._token_params: dict[str, str] = {}
+        self._redaction: _RedactSecret | None = None
+        if token is not None and token_param:
+            self._token_params[token_param] = token.get_secret_value()
+            self._redaction = _RedactSecret(token.get_secret_value())
+            _HTTPX_LOG.addFilter(self._redaction)
+        elif token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         self._client = httpx.Client(
             base_url=base_url, headers=headers, timeout=timeout_s, transport=transport, follow_redirects=True
         )
         self._retry = retry
         self._rate_limit = rate_limit
+        self._read_error = read_error
         self._sleep = sleep
         self._clock = clock
         self._window_reset_at: float | None = None  # set when the API said no requests are left
@@ -99,17 +125,35 @@ class ApiClient:
 
         Returns the decoded JSON; raises `FetchError` once retries are exhausted.
         """
+        return self.request("GET", path, params)
+
+    def post(self, path: str, body: Any, params: Mapping[str, str | int] | None = None) -> ApiResponse:
+        """POST a JSON `body` to `path`, with the same retries as `get`: use it only for
+        requests that are safe to repeat (X's stream rules: adding a rule twice is a no-op)."""
+        return self.request("POST", path, params, body)
+
+    def request(
+        self, method: str, path: str, params: Mapping[str, str | int] | None = None, body: Any = None
+    ) -> ApiResponse:
+        """One request with retries (see the module docstring); `body` is sent as JSON when given."""
         last = FetchError(Status.NETWORK_ERROR, "no attempt made")
+        if self._token_params:
+            params = {**(params or {}), **self._token_params}
         for attempt in range(1, self._retry.max_attempts + 1):
             self._wait_for_window()
             try:
-                response = self._client.get(path, params=params)
+                response = self._client.request(
+                    method, path, params=params, **({"json": body} if body is not None else {})
+                )
             except httpx.TransportError as exc:
                 last = FetchError(Status.NETWORK_ERROR, f"{type(exc).__name__} on {_path_only(path)}")
                 self._pause(attempt, last)
                 continue
             self._note_window(response.headers)
             code = response.status_code
+            if 400 <= code < 500 and (said := self._read_error(code, _json_or_none(response))) is not None:
+                status, reason = said
+                raise FetchError(status, f"{code} {reason} on {_path_only(path)}", code)
             if code == 429:
                 wait = self._rate_limit_wait(response.headers, attempt)
                 last = FetchError(Status.RATE_LIMITED, f"429 on {_path_only(path)}", code)
@@ -137,6 +181,9 @@ class ApiClient:
 
     def close(self) -> None:
         self._client.close()
+        if self._redaction is not None:
+            _HTTPX_LOG.removeFilter(self._redaction)
+            self._redaction = None
 
     def _pause(self, attempt: int, error: FetchError) -> None:
         if attempt < self._retry.max_attempts:
@@ -171,6 +218,33 @@ class ApiClient:
             raise FetchError(Status.RATE_LIMITED, f"no requests left, window resets in {wait:.0f} s")
         log.info("connector_wait", status=str(Status.RATE_LIMITED), wait_s=round(wait, 1))
         self._sleep(wait)
+
+
+# httpx logs every request line, query string included, at INFO on this logger.
+_HTTPX_LOG = logging.getLogger("httpx")
+
+
+class _RedactSecret(logging.Filter):
+    """Replaces one secret (and its URL-encoded form) by '***' in the records of a logger."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self._forms = {secret, quote(secret, safe="")}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(form in message for form in self._forms):
+            for form in self._forms:
+                message = message.replace(form, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _path_only(path: str) -> str:

@@ -143,6 +143,9 @@ MALFORMED_PAGES = {
     "reddit": {"kind": "t3", "data": {}},
     "mastodon": {"error": "nee"},
     "bluesky": {"feed": []},
+    "facebook": {"data": "geen lijst"},
+    "instagram": {"error": {"message": "geen account", "code": "onbekend"}},
+    "youtube": {"kind": "youtube#videoListResponse", "items": []},
 }
 
 
