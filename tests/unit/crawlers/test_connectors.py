@@ -50,9 +50,13 @@ class MemoryPublisher:
         return self.report
 
 
+# Connectors whose base URL setting is not `<name>_base_url` (one API behind several connectors).
+BASE_URL_FIELDS = {"facebook": "graph_base_url", "instagram": "graph_base_url"}
+
+
 def settings_for(name: str, base_url: str, state_dir: Path, **connector_fields: object) -> Settings:
     settings = Settings()
-    fields = {f"{name}_base_url": base_url, **connector_fields}
+    fields = {BASE_URL_FIELDS.get(name, f"{name}_base_url"): base_url, **connector_fields}
     if name == "x":
         fields.setdefault("x_bearer_token", SecretStr(TOKEN))
     return settings.model_copy(
