@@ -191,6 +191,44 @@ class ConnectorSettings(BaseModel):
     bluesky_query: str = Field(
         "Bestelbaas OR Spaarkist", description="Default Bluesky search query (`connect bluesky`)."
     )
+    youtube_base_url: str = Field(
+        "https://www.googleapis.com", description="YouTube Data API v3 base URL (serves /youtube/v3/commentThreads)."
+    )
+    youtube_api_key: SecretStr | None = Field(
+        None,
+        description="YouTube Data API key (Google Cloud console); sent as the `key` query parameter, "
+        "redacted from logs. Reading public comments needs no OAuth.",
+    )
+    youtube_channel_id: str = Field(
+        "UCq3Bestelbaas7NLwebcare",
+        description="Default brand channel id ('UC…', not the @handle) whose videos' comment threads "
+        "`connect youtube` fetches; the only query the connector knows.",
+    )
+    graph_base_url: str = Field(
+        "https://graph.facebook.com",
+        description="Meta Graph API base URL (Facebook Pages and Instagram business accounts).",
+    )
+    graph_api_version: str = Field(
+        "v21.0", description="Graph API version in every path (Meta retires a version about two years after release)."
+    )
+    graph_comment_window_days: int = Field(
+        14,
+        ge=1,
+        description="Facebook/Instagram: each round re-reads the comments under posts published this many days back "
+        "(or since the watermark, if earlier); new comments under older posts are not seen.",
+    )
+    facebook_page_id: str | None = Field(
+        None, description="The brand's Facebook Page id (`connect facebook`); its comments, visitor posts and tags."
+    )
+    facebook_page_token: SecretStr | None = Field(
+        None, description="Page access token (pages_read_engagement, pages_read_user_content); sent as Bearer only."
+    )
+    instagram_user_id: str | None = Field(
+        None, description="The brand's Instagram business account id (`connect instagram`); its comments and tags."
+    )
+    instagram_token: SecretStr | None = Field(
+        None, description="Access token with instagram_basic and instagram_manage_comments; sent as Bearer only."
+    )
     page_size: int = Field(
         100, ge=10, le=100, description="Items asked per page (X and Reddit allow at most 100, Mastodon 40)."
     )
@@ -207,6 +245,79 @@ class ConnectorSettings(BaseModel):
         gt=0,
         description="Longest wait for a rate-limit window to reset (X windows are 15 minutes); "
         "a longer Retry-After ends the round as 'rate_limited'.",
+    )
+    mastodon_streaming_url: str | None = Field(
+        None,
+        description="Mastodon streaming API base URL when the instance serves it on another host (its "
+        "`urls.streaming_api`); None: mastodon_base_url (`connect mastodon --stream`).",
+    )
+    stream_flush_posts: int = Field(
+        50, ge=1, description="A stream waits for Kafka's confirmation (and saves its cursor) after this many posts."
+    )
+    stream_flush_interval_s: float = Field(
+        1.0,
+        gt=0,
+        description="... or this long after the oldest unconfirmed post, whichever comes first, so a streamed "
+        "post is confirmed by Kafka within about a second.",
+    )
+    stream_read_timeout_s: float = Field(
+        60.0,
+        gt=0,
+        description="Reconnect a stream that sent no byte (heartbeats included) for this long: X sends a "
+        "keep-alive every 20 s, Mastodon a ':thump' every 15 s, so three missed ones mean a dead connection.",
+    )
+    stream_network_backoff_max_s: float = Field(
+        16.0,
+        gt=0,
+        description="Cap on the wait before reconnecting after a network error (linear from 0.25 s, X's advice).",
+    )
+    stream_http_backoff_max_s: float = Field(
+        320.0, gt=0, description="Cap on the wait after an HTTP error (exponential from 5 s, X's advice)."
+    )
+    stream_rate_limit_backoff_max_s: float = Field(
+        960.0,
+        gt=0,
+        description="Cap on the wait after a 429 (exponential from 60 s, or until the API's reset time if later).",
+    )
+
+
+class WebhookSettings(BaseModel):
+    """The push-channel receiver (`luister webhook serve`): Meta (WhatsApp, Messenger) and live chat.
+
+    A route answers only when its secret is set: Meta needs both `meta_app_secret` and
+    `meta_verify_token`, the live-chat route needs `chat_secret`.
+    """
+
+    host: str = Field(
+        "127.0.0.1", description="Interface to listen on; put a TLS-terminating proxy in front for the internet."
+    )
+    port: int = Field(8686, ge=1, le=65535, description="TCP port to listen on.")
+    meta_app_secret: SecretStr | None = Field(
+        None, description="Meta app secret: POST /webhooks/meta must carry its HMAC-SHA256 in X-Hub-Signature-256."
+    )
+    meta_verify_token: SecretStr | None = Field(
+        None, description="The verify token entered in the Meta app dashboard; answers the GET subscribe handshake."
+    )
+    chat_secret: SecretStr | None = Field(
+        None, description="Shared HMAC secret of POST /webhooks/chat/{vendor} (X-Luister-Signature)."
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        gt=0,
+        description="Larger request bodies are refused with 413 (a Meta delivery of text messages, at most "
+        "4096 characters each, is a few KB; a bigger body is a misconfigured sender or an attack).",
+    )
+    chat_max_age_s: float = Field(
+        300.0,
+        gt=0,
+        description="A live-chat request whose X-Luister-Timestamp is further than this from our clock is "
+        "refused (replay protection; 5 minutes absorbs clock skew and the sender's retries).",
+    )
+    publish_timeout_s: float = Field(
+        4.0,
+        gt=0,
+        description="How long a request waits for Kafka to confirm its posts before answering 503 so the "
+        "sender retries (Messenger asks for an answer within 5 s; Kafka confirms in milliseconds when healthy).",
     )
 
 
@@ -257,6 +368,9 @@ class Settings(BaseSettings):
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")
     connectors: ConnectorSettings = Field(default_factory=ConnectorSettings, description="Social API connectors.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings, description="Web crawler (Scrapy).")
+    webhook: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="Push-channel webhook receiver."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     log_format: Literal["console", "json"] = Field(
         "console", description="'console' for people, 'json' for log shippers."

@@ -2,6 +2,10 @@
 
 See docs/how_to_add_a_connector.md. `build_connector` turns settings into a ready
 connector; `runner.run_connector` drives it into Kafka.
+
+Streaming counterparts (`luister connect NAME --stream`) are not `Connector`s: they live in
+`STREAMS`, keyed by the name of the polling connector they pair with (they share its
+mapping and cursor); `build_stream` wires one, `stream_runner.run_stream` drives it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,17 @@ import httpx
 
 from crawlers.connectors.base import Connector, ConnectorOptions, FetchError, Page, Status
 from crawlers.connectors.bluesky import BlueskyConnector
+from crawlers.connectors.facebook import FacebookConnector
 from crawlers.connectors.http import ApiClient, RetryPolicy
+from crawlers.connectors.instagram import InstagramConnector
 from crawlers.connectors.mastodon import MastodonConnector
+from crawlers.connectors.mastodon_stream import MastodonStreamConnector
 from crawlers.connectors.reddit import RedditConnector
+from crawlers.connectors.stream import ReconnectPolicy, StreamConnector
+from crawlers.connectors.stream_runner import StreamOptions
 from crawlers.connectors.x import XConnector
+from crawlers.connectors.x_stream import XStreamConnector
+from crawlers.connectors.youtube import YouTubeConnector
 from pipeline.settings import Settings
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -24,6 +35,9 @@ CONNECTORS: dict[str, type[Connector]] = {
     "reddit": RedditConnector,
     "mastodon": MastodonConnector,
     "bluesky": BlueskyConnector,
+    "facebook": FacebookConnector,
+    "instagram": InstagramConnector,
+    "youtube": YouTubeConnector,
 }
 
 
@@ -59,6 +73,8 @@ def build_connector(
         timeout_s=settings.sources.request_timeout_s,
         retry=retry,
         rate_limit=cls.read_rate_limit,
+        read_error=cls.read_error,
+        token_param=endpoint.token_param,
         transport=transport,
         **({"sleep": sleep} if sleep is not None else {}),
         **({"clock": clock} if clock is not None else {}),
@@ -75,4 +91,58 @@ def build_connector(
     return cls(api, options)
 
 
-__all__ = ["CONNECTORS", "Connector", "ConnectorOptions", "FetchError", "Page", "Status", "build_connector"]
+STREAMS: dict[str, type[StreamConnector]] = {
+    "x": XStreamConnector,
+    "mastodon": MastodonStreamConnector,
+}
+
+
+def build_stream(
+    settings: Settings,
+    name: str,
+    query: str | None = None,
+    *,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
+    now: datetime | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> StreamConnector:
+    """A stream from STREAMS around its polling connector (`build_connector`, same arguments).
+
+    The stream's own client has the poller's token and a read timeout of
+    `connectors.stream_read_timeout_s`. Raises KeyError for a name not in STREAMS.
+    """
+    cls = STREAMS[name]
+    poller = build_connector(settings, name, query, sleep=sleep, clock=clock, now=now, transport=transport)
+    token = cls.poller_class.endpoint(settings.connectors).token
+    headers = {"User-Agent": settings.sources.user_agent}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+    connect_s = settings.sources.request_timeout_s
+    client = httpx.Client(
+        base_url=cls.stream_url(settings.connectors),
+        headers=headers,
+        timeout=httpx.Timeout(connect_s, read=settings.connectors.stream_read_timeout_s),
+        transport=transport,
+        follow_redirects=True,
+    )
+    return cls(poller, client)
+
+
+def stream_options(settings: Settings, max_posts: int | None = None) -> StreamOptions:
+    """Flush and reconnect settings of a stream run (`max_posts`: stop after that many posts)."""
+    c = settings.connectors
+    policy = ReconnectPolicy(
+        network_max_s=c.stream_network_backoff_max_s,
+        http_max_s=c.stream_http_backoff_max_s,
+        rate_limit_max_s=c.stream_rate_limit_backoff_max_s,
+    )
+    return StreamOptions(
+        flush_posts=c.stream_flush_posts, flush_interval_s=c.stream_flush_interval_s, policy=policy, max_posts=max_posts
+    )
+
+
+__all__ = [
+    "CONNECTORS", "Connector", "ConnectorOptions", "FetchError", "Page", "Status",
+    "STREAMS", "build_connector", "build_stream", "stream_options",
+]

@@ -93,14 +93,7 @@ class XConnector(Connector):
         data = self.api.get(SEARCH_PATH, params).data
         tweets, users, meta = _parse_page(data)
         round_newest = cursor.get("newest_id") or meta.get("newest_id")
-        items = [
-            {
-                "tweet": t,
-                "author": users.get(str(t.get("author_id"))) if isinstance(t, dict) else None,
-                "in_reply_to_user": users.get(str(t.get("in_reply_to_user_id"))) if isinstance(t, dict) else None,
-            }
-            for t in tweets
-        ]
+        items = join_users(tweets, users)
         base = {k: cursor[k] for k in ("since_id", "start_time") if k in cursor}
         if meta.get("next_token"):
             following = {**base, "next_token": str(meta["next_token"])}
@@ -153,6 +146,24 @@ class XConnector(Connector):
 
 
 
+def join_users(tweets: list[Any], users: dict[str, dict]) -> list[Item]:
+    """Items for `to_raw_post`: each tweet with its author and the user it replies to, taken
+    from the response's `includes.users` (by id). Shared by recent search and the filtered stream."""
+    return [
+        {
+            "tweet": t,
+            "author": users.get(str(t.get("author_id"))) if isinstance(t, dict) else None,
+            "in_reply_to_user": users.get(str(t.get("in_reply_to_user_id"))) if isinstance(t, dict) else None,
+        }
+        for t in tweets
+    ]
+
+
+def users_by_id(users: list[Any]) -> dict[str, dict]:
+    """`includes.users` keyed by id (entries without an id are left out)."""
+    return {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
+
+
 # X ids are snowflakes: milliseconds since X's epoch (2010-11-04T01:42:54.657Z) in the bits above 22.
 _SNOWFLAKE_EPOCH_MS = 1288834974657
 
@@ -173,5 +184,4 @@ def _parse_page(data: Any) -> tuple[list[dict], dict[str, dict], dict]:
     users = (data.get("includes") or {}).get("users", [])
     if not isinstance(tweets, list) or not isinstance(users, list):
         raise FetchError(Status.BAD_PAYLOAD, "'data' or 'includes.users' is not a list")
-    by_id = {str(u["id"]): u for u in users if isinstance(u, dict) and "id" in u}
-    return tweets, by_id, data["meta"]
+    return tweets, users_by_id(users), data["meta"]
