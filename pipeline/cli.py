@@ -268,6 +268,7 @@ def show_settings() -> None:
 # Sources: each lives in its own package under crawlers/ and brings its own command; the
 # shell only makes sure Luister's topics exist first (sources may not import pipeline.topics).
 from crawlers.connectors.cli import connect as connect_command  # noqa: E402
+from crawlers.connectors.webhook import serve as webhook_serve  # noqa: E402
 from crawlers.feeds.cli import poll  # noqa: E402
 from crawlers.web.cli import crawl  # noqa: E402
 
@@ -293,6 +294,9 @@ def _with_topics(command: Callable[..., None]) -> Callable[..., None]:
 app.command("poll")(_with_topics(poll))
 app.command("connect")(_with_topics(connect_command))
 app.command("crawl")(_with_topics(crawl))
+webhook_app = typer.Typer(help="Push channels (WhatsApp, Messenger, live chat) into posts.raw.", no_args_is_help=True)
+webhook_app.command("serve")(_with_topics(webhook_serve))
+app.add_typer(webhook_app, name="webhook")
 
 
 if __name__ == "__main__":
