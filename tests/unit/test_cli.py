@@ -4,7 +4,8 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 
 COMMANDS = [[], ["stack"], ["stack", "up"], ["stack", "down"], ["stack", "status"], ["worker"], ["replay"],
-            ["run"], ["search"], ["settings"], ["schemas"], ["poll"], ["connect"], ["crawl"]]
+            ["run"], ["search"], ["settings"], ["schemas"], ["poll"], ["connect"], ["crawl"],
+            ["webhook"], ["webhook", "serve"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "luister")
