@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crawlers.feeds.poller import FeedPoller, FetchStatus, next_delay, parse_retry_after
+from crawlers.feeds.poller import FeedPoller, FetchSlots, FetchStatus, host_key, next_delay, parse_retry_after
 from crawlers.feeds.state import FeedState, FeedStateStore
 from crawlers.publish import PublishReport
 from pipeline.settings import FeedSettings, Settings, SourceSettings
@@ -307,3 +307,89 @@ def test_run_survives_a_bug_met_by_one_feed(rig, monkeypatch):
     asyncio.run(main())
     assert seen == ["news.dagbladwest"]
     assert r.poller.due(r.clock.now + timedelta(seconds=INTERVAL)) == [r.feeds[0]]  # the crashed one waits longer
+
+
+def test_run_polls_a_feed_again_when_it_is_due_again(rig, server):
+    r = rig("dagbladwest", "spaarkist-blog")
+    seen = []
+
+    async def main():
+        stop = asyncio.Event()
+
+        def on_result(result):
+            seen.append((result.feed.source, result.status))
+            if len(seen) == 2:
+                r.clock.advance(INTERVAL)  # both are due again
+            if len(seen) == 4:
+                stop.set()
+
+        await asyncio.wait_for(r.poller.run(stop, on_result), timeout=10)
+
+    asyncio.run(main())
+    assert sorted(seen[:2]) == [("blog.spaarkist", FetchStatus.OK), ("news.dagbladwest", FetchStatus.OK)]
+    assert sorted(seen[2:]) == [("blog.spaarkist", FetchStatus.NOT_MODIFIED),
+                                ("news.dagbladwest", FetchStatus.NOT_MODIFIED)]
+    assert len(server.requests) == 4 and len(r.publisher.posts) == 5
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [("https://www.Dagbladwest.example/rss/economie.xml", "www.dagbladwest.example:443"),
+     ("http://www.dagbladwest.example/rss/sport.xml", "www.dagbladwest.example:80"),
+     ("https://blog.spaarkist.example:8443/feed", "blog.spaarkist.example:8443"),
+     ("http://127.0.0.1:8080/f/1.xml", "127.0.0.1:8080")],
+)
+def test_host_key(url, key):
+    assert host_key(url) == key
+
+
+def test_fetch_slots_limit_each_host_and_the_total():
+    """Twelve fetches, eight to one site: never more than 2 to a host nor 3 in all."""
+    urls = [f"https://www.dagbladwest.example/rss/{n}.xml" for n in range(8)] + [
+        f"https://{site}.example/feed" for site in ("spaarkist", "bestelbaas", "geldnieuws", "vlaamsekrant")]
+    active: dict[str, int] = {}
+    peaks: dict[str, int] = {}
+
+    async def fetch(slots: FetchSlots, url: str) -> None:
+        async with slots.hold(url):
+            for key in (host_key(url), "total"):
+                active[key] = active.get(key, 0) + 1
+                peaks[key] = max(peaks.get(key, 0), active[key])
+            for _ in range(3):
+                await asyncio.sleep(0)  # let the others try to get in
+            for key in (host_key(url), "total"):
+                active[key] -= 1
+
+    async def main() -> None:
+        slots = FetchSlots(total=3, per_host=2)
+        await asyncio.gather(*(fetch(slots, url) for url in urls))
+
+    asyncio.run(main())
+    assert peaks["total"] == 3
+    assert peaks["www.dagbladwest.example:443"] == 2
+    assert all(active[key] == 0 for key in active)
+
+
+def test_a_feed_waiting_for_its_busy_host_holds_no_slot():
+    """Two slots, one per host: while the site's first feed hangs, its second feed waits for the
+    host, and another site's feed still gets the free slot."""
+
+    async def main() -> list[str]:
+        slots, release, order = FetchSlots(total=2, per_host=1), asyncio.Event(), []
+
+        async def fetch(url: str, hang: bool = False) -> None:
+            async with slots.hold(url):
+                order.append(url)
+                if hang:
+                    await release.wait()
+
+        first = asyncio.create_task(fetch("https://www.dagbladwest.example/a.xml", hang=True))
+        second = asyncio.create_task(fetch("https://www.dagbladwest.example/b.xml"))
+        other = asyncio.create_task(fetch("https://blog.spaarkist.example/feed"))
+        await other
+        release.set()
+        await asyncio.gather(first, second)
+        return order
+
+    assert asyncio.run(main()) == ["https://www.dagbladwest.example/a.xml", "https://blog.spaarkist.example/feed",
+                                   "https://www.dagbladwest.example/b.xml"]
