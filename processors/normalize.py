@@ -85,13 +85,18 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def fingerprint(text: str) -> str:
-    """sha1 of the content that makes a copy a copy: folded words, without the retweet
-    prefix, links, mentions, punctuation and emoji. Equal fingerprints = same content."""
+def content_words(text: str) -> list[str]:
+    """The folded words that make a copy a copy: without the retweet prefix, links,
+    mentions, punctuation and emoji. What both the fingerprint and near-duplicate
+    detection (processors/dedupe.py) compare."""
     body = _URL.sub(" ", _RETWEET.sub("", text))
     body = _MENTION.sub(" ", body)
-    words = re.findall(r"\w+", fold(body))
-    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+    return re.findall(r"\w+", fold(body))
+
+
+def fingerprint(text: str) -> str:
+    """sha1 of the post's content words (see ``content_words``). Equal fingerprints = same content."""
+    return hashlib.sha1(" ".join(content_words(text)).encode("utf-8")).hexdigest()
 
 
 def detect_lang(text: str, hint: str | None, guesser: LanguageGuesser, *, min_confidence: float = 0.5) -> str:
