@@ -11,12 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.search.adapters import BadQuery, SearchClient, SearchUnavailable, connect
-from pipeline.search.bodies import bulk_operations, count_by_body, posts_index, posts_template, query_body
+from pipeline.search.bodies import (
+    bulk_operations,
+    count_by_body,
+    monitor_query,
+    posts_index,
+    posts_template,
+    query_body,
+)
 from schemas import EnrichedPost
 
 __all__ = [
     "BadQuery", "BulkOutcome", "SearchClient", "SearchUnavailable", "connect", "count_by", "index_posts",
-    "posts_index", "search_posts", "setup_indices",
+    "monitor_query", "posts_index", "search_posts", "setup_indices",
 ]
 
 

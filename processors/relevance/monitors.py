@@ -1,9 +1,10 @@
 """Monitors: what a customer watches, loaded from YAML and validated up front.
 
 A monitor names a brand, its Lucene query, the brand's own accounts and its
-competitors (each with a query). Every query is parsed when the file is
-loaded, so a typo fails at start-up with the file, the monitor and the field
-in the message, never later while matching.
+competitors (each with a query). Every query is compiled (relevance/query.py)
+when the file is loaded, so a typo or syntax the matchers do not support
+fails at start-up with the file, the monitor and the field in the message,
+never later while matching.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 from typing import Literal
 
 import yaml
-from luqum.exceptions import ParseError
-from luqum.parser import parser
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from processors.relevance.query import compile_query
 
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -23,12 +24,7 @@ class MonitorError(ValueError):
 
 
 def _check_query(query: str) -> str:
-    if not query.strip():
-        raise ValueError("query is empty")
-    try:
-        parser.parse(query)
-    except ParseError as exc:
-        raise ValueError(f"not valid Lucene query syntax: {exc}") from exc
+    compile_query(query)  # raises ValueError naming the part that cannot be matched
     return query
 
 

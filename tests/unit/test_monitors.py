@@ -41,6 +41,10 @@ def test_handles_are_normalized():
         (GOOD + "    competitors:\n      - {id: bestelbaas, name: B, query: b}\n", "used twice"),
         (GOOD + "    competitors:\n      - {id: kooptoren, name: K, query: 'kooptoren OR'}\n",
          "competitor 'kooptoren', query"),
+        (GOOD.replace("'bestelbaas OR @bestelbaas'", "'bestelbaas~'"),
+         "monitor 'bestelbaas', query: Value error, 'bestelbaas~': fuzzy matching"),
+        (GOOD + "    competitors:\n      - {id: kooptoren, name: K, query: 'likes:10'}\n",
+         "competitor 'kooptoren', query: Value error, unknown field 'likes'"),
     ],
 )
 def test_bad_monitor_files_name_the_place(text, message):

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
 
+import pytest
+
 from pipeline.search import BulkOutcome, index_posts
-from pipeline.search.bodies import POSTS_MAPPINGS, bulk_operations, posts_template, query_body
+from pipeline.search.bodies import POSTS_MAPPINGS, bulk_operations, monitor_query, posts_template, query_body
 from schemas import EnrichedPost, RawPost
 from tests.helpers import raw_post_dict
 
@@ -56,3 +58,38 @@ def test_bulk_items_are_sorted_into_indexed_retry_and_rejected():
         indexed=["x:t1", "x:t5"], retry=["x:t2", "x:t4"],
         rejected={"x:t3": "HTTP 400 mapper_parsing_exception: kapot veld"},
     )
+
+
+def test_documents_carry_the_match_fields():
+    ops = bulk_operations("luister-posts", [_post(1)])
+    assert ops[1]["match"]["text"] == "bestelbaas waar blijft mijn pakket bestelnummer 1 al 3 dagen onderweg"
+    assert ops[1]["match"]["author"] == "klant1 klant 1"
+    assert set(ops[1]["match"]) == set(POSTS_MAPPINGS["properties"]["match"]["properties"])
+
+
+def test_search_hits_leave_the_match_fields_out():
+    assert query_body("storing")["_source"] == {"excludes": ["match"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "dsl"),
+    [
+        ("title:storing", {"term": {"match.title": "storing"}}),
+        ("mentions:@GolfHelpt", {"term": {"match.mentions": "golfhelpt"}}),
+        ('author:"Golf Helpt"~2', {"match_phrase": {"match.author": {"query": "golf helpt", "slop": 2}}}),
+        ("title:bol.com", {"match_phrase": {"match.title": {"query": "bol com", "slop": 0}}}),
+        ("title:Prov*", {"wildcard": {"match.title": {"value": "prov*"}}}),
+        ("café", {"bool": {"should": [{"term": {"match.text": "cafe"}}, {"term": {"match.title": "cafe"}}],
+                           "minimum_should_match": 1}}),
+        ("+title:a title:b -title:c", {"bool": {"must": [{"term": {"match.title": "a"}}],
+                                                "must_not": [{"term": {"match.title": "c"}}]}}),
+        ("NOT channel:x", {"bool": {"must_not": [{"term": {"match.channel": "x"}}]}}),
+    ],
+)
+def test_monitor_query(query, dsl):
+    assert monitor_query(query) == dsl
+
+
+def test_an_unsupported_monitor_query_is_refused():
+    with pytest.raises(ValueError, match="fuzzy"):
+        monitor_query("storing~")
