@@ -39,6 +39,8 @@ schemas: install
 
 bench: install
 	$(BIN)/python -m benchmarks.e2e
+	$(BIN)/python -m benchmarks.dedupe
+	$(BIN)/python -m benchmarks.matching
 
 stack-up: install
 	$(BIN)/luister stack up

@@ -239,6 +239,62 @@ def search(
     out.print(table)
 
 
+@app.command("match")
+def match(
+    monitors_file: Annotated[Path, typer.Option("--monitors", help="Monitors YAML file")] = SAMPLE / "monitors.yaml",
+    posts_file: Annotated[Path, typer.Option("--posts", help="JSON lines of RawPosts")] = SAMPLE / "posts.jsonl",
+    show_all: Annotated[bool, typer.Option("--all", help="Also list posts that match nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per post, in input order")] = False,
+) -> None:
+    """Run the monitors' queries over a file of posts, offline, as the stream would (for query writers).
+
+    Posts are validated and normalized exactly as in the ingest worker; lines that are not valid
+    posts are reported on stderr and skipped. Exits 1 when the monitors file is unusable.
+    """
+    from datetime import UTC, datetime
+
+    from processors.enrich import EnrichState, enrich
+    from processors.language import LinguaGuesser
+    from processors.outcome import Keep
+    from processors.relevance.monitors import MonitorError, load_monitors
+    from processors.validate import validate_raw
+
+    try:
+        monitors = load_monitors(monitors_file.read_text(encoding="utf-8"), str(monitors_file))
+    except (OSError, MonitorError) as exc:
+        _fail(str(exc))
+    state = EnrichState.build(LinguaGuesser(), monitors, keep_unmatched=True)
+    now = datetime.now(UTC)
+    table = Table("line", "post_id", "monitors", "competitors", "proactive", "text", show_lines=False)
+    per_monitor = {m.id: 0 for m in monitors} | {c.id: 0 for m in monitors for c in m.competitors}
+    total = matched = 0
+    for number, line in enumerate(posts_file.read_bytes().splitlines(), start=1):
+        if not line.strip():
+            continue
+        valid = validate_raw(line, None, max_bytes=10 * 1024 * 1024)
+        if not isinstance(valid, Keep):
+            console.print(f"line {number}: skipped, {valid.reason.value}: {escape(valid.error[:120])}")
+            continue
+        post = enrich(valid.record, state=state, now=now).record  # keep_unmatched: always Keep
+        total += 1
+        hits = [*post.monitors, *post.competitors]
+        matched += bool(hits)
+        for ident in hits:
+            per_monitor[ident] += 1
+        if as_json:
+            sys.stdout.write(json.dumps({"line": number, "post_id": post.post_id, "monitors": post.monitors,
+                                         "competitors": post.competitors, "proactive": post.proactive},
+                                        ensure_ascii=False) + "\n")
+        elif hits or show_all:
+            table.add_row(str(number), post.post_id, ", ".join(post.monitors), ", ".join(post.competitors),
+                          "yes" if post.proactive else "", escape(post.text[:100]))
+    if as_json:
+        return
+    out.print(table)
+    out.print(f"{matched} of {total} posts match a monitor or competitor: "
+              + ", ".join(f"{ident} {n}" for ident, n in per_monitor.items()))
+
+
 @app.command("schemas")
 def export_schemas(
     check: Annotated[bool, typer.Option(help="Only check that the files are up to date")] = False,

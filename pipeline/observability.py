@@ -13,7 +13,7 @@ import structlog
 from prometheus_client import Counter
 
 # The fixed vocabulary of what happens to a record in a stage.
-OUTCOMES = ("kept", "dropped", "dead", "indexed", "retried")
+OUTCOMES = ("kept", "dropped", "irrelevant", "duplicate", "dead", "indexed", "retried")
 
 RECORDS = Counter(
     "luister_records_total",

@@ -109,6 +109,37 @@ class WorkerSettings(BaseModel):
     )
 
 
+class DedupeSettings(BaseModel):
+    """The dedupe stage: exact redeliveries, copies and near-duplicates (state in a faust table)."""
+
+    copies: Literal["index", "drop"] = Field(
+        "index",
+        description="What happens to copies and near-duplicates: 'index' them with duplicate_of/cluster_id "
+        "(analysts see the spread of a story), or 'drop' them (counted as 'duplicate').",
+    )
+    near_threshold: float = Field(
+        0.8, gt=0, le=1, description="MinHash Jaccard similarity from which a post is a near-duplicate."
+    )
+    window_days: float = Field(
+        7.0,
+        gt=0,
+        description="How long a post is remembered as an original for later copies; older state expires so "
+        "memory stays bounded (a news story's copies arrive within days).",
+    )
+    sweep_interval_s: float = Field(
+        600.0, gt=0, description="How often the ingest worker removes expired dedupe state."
+    )
+
+
+class RelevanceSettings(BaseModel):
+    """Monitor matching: which posts belong to which customer's monitors."""
+
+    monitors_file: Path = Field(
+        Path("deploy/local/sample/monitors.yaml"),
+        description="YAML file of monitors (queries, owned accounts, competitors); validated at start-up.",
+    )
+
+
 class IndexerSettings(BaseModel):
     """The search-engine sink."""
 
@@ -148,6 +179,13 @@ class FeedSettings(BaseModel):
         6 * 3600.0, gt=0, description="Longest wait between polls of a feed that keeps failing."
     )
     max_concurrency: int = Field(20, ge=1, description="Feeds fetched at the same time by one poller.")
+    max_per_host: int = Field(
+        2,
+        ge=1,
+        description="Feeds fetched at the same time from one host (host and port): a site with dozens of "
+        "section feeds is asked two at a time, as a polite crawler would (scrapy allows 8 per domain for "
+        "pages; feeds are cheap for us and repetitive for the site).",
+    )
     remember_entries: int = Field(
         1000,
         ge=1,
@@ -363,6 +401,8 @@ class Settings(BaseSettings):
     search: SearchSettings = Field(default_factory=SearchSettings, description="Search engine connection.")
     stack: StackSettings = Field(default_factory=StackSettings, description="Local development stack.")
     worker: WorkerSettings = Field(default_factory=WorkerSettings, description="Faust workers.")
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings, description="Dedupe stage.")
+    relevance: RelevanceSettings = Field(default_factory=RelevanceSettings, description="Monitor matching.")
     indexer: IndexerSettings = Field(default_factory=IndexerSettings, description="Search-engine indexer sink.")
     sources: SourceSettings = Field(default_factory=SourceSettings, description="All sources.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")

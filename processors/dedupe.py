@@ -26,12 +26,13 @@ dict in tests), the time is passed in, nothing is read from the environment.
   originals whose signature has this band, oldest first, at most ``bucket_cap``. A
   bucket expires as a whole; a member whose ``id:`` entry expired before it is skipped.
 
-**Partitioning.** A faust Table is sharded by the partition of the stream record
-being processed, not by these keys: with several ingest workers each sees only the
-state written while processing its own partitions, so a copy that lands on another
-partition than its original is not recognised. Copies of one fingerprint could be
-brought together by repartitioning on the fingerprint; near-duplicates (one post,
-many band keys) cannot. One dedupe consumer sees everything.
+**Partitioning.** The ingest worker keeps this state in a faust Table whose
+changelog is partitioned by these keys (``use_partitioner``). One ingest worker
+restores every partition and sees everything; with several ingest workers each
+restores only the changelog partitions of its own source partitions, so copies
+across workers are missed. Copies of one fingerprint could be brought together by
+repartitioning on the fingerprint; near-duplicates (one post, many band keys)
+cannot. One dedupe consumer handles ~16k posts/s per core (benchmarks/dedupe.py).
 """
 
 from __future__ import annotations

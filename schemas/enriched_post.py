@@ -44,6 +44,39 @@ class EnrichedPost(RawPost):
         description="sha1 of the post's folded words without retweet prefix, links and mentions: "
         "posts with equal fingerprints are copies of one another.",
     )
+    duplicate: Literal["original", "copy", "near_duplicate"] = Field(
+        "original",
+        description="'original' for the first post with this content; 'copy' when an earlier post had the same "
+        "normalized content (retweet, copy-paste, syndicated press release); 'near_duplicate' when an earlier "
+        "post told the same story with small edits (MinHash similarity above the configured threshold).",
+    )
+    duplicate_of: str | None = Field(
+        None, description="post_id of the original this post copies or nearly copies; None for originals."
+    )
+    cluster_id: str | None = Field(
+        None,
+        description="Id of the group of copies this post belongs to (the post_id of the group's original); "
+        "None for an original nothing has copied yet.",
+    )
+    similarity: float | None = Field(
+        None, ge=0, le=1, description="Estimated Jaccard similarity to the original (near-duplicates only)."
+    )
+    monitors: list[str] = Field(
+        default_factory=list,
+        description="Ids of the monitors whose query the post matches, plus those whose owned accounts wrote it "
+        "or are addressed by it (a DM to the brand need not name it; response times are measured from the "
+        "brand's replies).",
+    )
+    competitors: list[str] = Field(
+        default_factory=list,
+        description="Ids of the competitors whose query the post matches (ids are unique in the monitors file; "
+        "a post about a competitor alone is relevant too: share of voice).",
+    )
+    proactive: bool = Field(
+        False,
+        description="True when the post matches a monitor's brand without being written by, addressed to "
+        "or replying to one of that monitor's owned accounts: a chance for proactive webcare.",
+    )
     enriched_at: AwareDatetime = Field(..., description="When the processing stages finished with the post.")
     stages: list[str] = Field(
         ..., description="Names of the processing stages the post went through, in order (e.g. ['validate'])."

@@ -1,12 +1,13 @@
 """Role 'ingest': posts.raw -> validate -> enrich -> posts.enriched (bad records -> posts.dead).
 
 Wiring only: decoding and every decision live in processors; this module
-routes outcomes to topics and makes sure sends are acknowledged by Kafka
-before the batch's offsets can be committed.
+routes outcomes to topics, holds the dedupe state in a faust table and makes
+sure sends are acknowledged by Kafka before the batch's offsets can be committed.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,9 +19,11 @@ from pipeline.delivery import send_all
 from pipeline.dead_letter import make_dead_letter
 from pipeline.observability import count
 from pipeline.settings import Settings, topic
+from processors.dedupe import DedupeConfig, expire
 from processors.enrich import EnrichState, enrich
 from processors.language import LinguaGuesser
 from processors.outcome import Drop, Fail
+from processors.relevance.monitors import load_monitors
 from processors.validate import STAGE, validate_raw
 from schemas import DeadReason, Topic
 
@@ -40,8 +43,8 @@ class Send:
 def route_raw(
     value: bytes | None, key: bytes | None, *, partition: int | None, offset: int | None,
     settings: Settings, state: EnrichState, worker: str, now: datetime,
-) -> Send | None:
-    """Decide what one raw record becomes: an enriched post, a dead letter, or nothing (dropped)."""
+) -> Send | Drop:
+    """Decide what one raw record becomes: an enriched post, a dead letter, or a counted drop."""
     try:
         result = validate_raw(value, key, max_bytes=settings.worker.max_record_bytes)
         if not isinstance(result, Fail):
@@ -58,30 +61,65 @@ def route_raw(
         log.warning("dead_letter", stage=STAGE, reason=result.reason.value, error=result.error[:300], offset=offset)
         return Send(Topic.DEAD, key, dead.to_bytes(), "dead")
     if isinstance(result, Drop):
-        log.info("dropped", reason=result.reason, key=key)
-        return None
+        log.debug("dropped", reason=result.reason, key=key)
+        return result
     post = result.record
     return Send(Topic.ENRICHED, post.post_id.encode("utf-8"), post.to_bytes(), "kept")
 
 
+def build_state(settings: Settings, dedupe_store: MutableMapping[str, str] | None) -> EnrichState:
+    """The enrich stages' state: language detector, monitors from settings, dedupe store and policy.
+
+    Raises MonitorError (naming file, monitor and field) when the monitors file is unusable:
+    a worker must not start with a broken query.
+    """
+    path = settings.relevance.monitors_file
+    monitors = load_monitors(path.read_text(encoding="utf-8"), str(path))
+    return EnrichState.build(
+        LinguaGuesser(),
+        monitors,
+        dedupe_store=dedupe_store,
+        dedupe=DedupeConfig(near_threshold=settings.dedupe.near_threshold, window_s=_window_s(settings)),
+        copies=settings.dedupe.copies,
+        keep_unmatched=any(m.unmatched == "keep" for m in monitors),
+    )
+
+
+def _window_s(settings: Settings) -> int:
+    return int(settings.dedupe.window_days * 86_400)
+
+
 def register(app: faust.App, settings: Settings) -> None:
-    """Attach the ingest agent to the app."""
+    """Attach the ingest agent, its dedupe table and the table's expiry timer to the app."""
     sinks = {t: raw_topic(app, settings, t) for t in (Topic.ENRICHED, Topic.DEAD)}
     source = raw_topic(app, settings, Topic.RAW)
-    state = EnrichState(guesser=LinguaGuesser())
+    # Changelogged, so it survives restarts. use_partitioner: a key's changelog partition
+    # follows the key, not the record being processed, so the expiry timer (outside any
+    # stream event) can delete it and a tombstone lands where the value did.
+    table = app.Table(
+        "dedupe", key_type=str, value_type=str, partitions=settings.kafka.partitions, use_partitioner=True,
+        help="Dedupe state: post ids, copy fingerprints and LSH buckets (processors/dedupe.py).",
+    )
+    state = build_state(settings, table)
+
+    @app.timer(interval=settings.dedupe.sweep_interval_s)
+    async def expire_dedupe_state() -> None:
+        removed = expire(table, datetime.now(UTC), _window_s(settings))
+        log.info("dedupe_expired", removed=removed, remaining=len(table))
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def ingest(stream: faust.StreamT) -> None:
         async for events in stream.take_events(settings.worker.batch_size, within=settings.worker.batch_window_s):
             now = datetime.now(UTC)
-            sends = [
+            routes = [
                 route_raw(
                     event.value, event.key, partition=event.message.partition, offset=event.message.offset,
                     settings=settings, state=state, worker=app.conf.id, now=now,
                 )
                 for event in events
             ]
+            sends = [r for r in routes if isinstance(r, Send)]
             # The batch's offsets are acked when this body returns: only after Kafka confirmed every send.
-            await send_all([(sinks[s.to], s.key, s.value) for s in sends if s is not None])
-            for s in sends:
-                count(STAGE, s.outcome if s is not None else "dropped")
+            await send_all([(sinks[s.to], s.key, s.value) for s in sends])
+            for r in routes:
+                count(STAGE, r.outcome if isinstance(r, Send) else r.reason)

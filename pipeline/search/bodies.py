@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from processors.relevance.analysis import KEYWORD_FIELDS, TEXT_FIELDS, match_fields
+from processors.relevance.query import Bool, Phrase, Query, Term, Wildcard, compile_query
 from schemas import EnrichedPost
 
 # Dutch stemming plus ASCII folding: "café" finds "cafe", "vertraging" finds
@@ -23,6 +25,15 @@ POSTS_SETTINGS: dict[str, Any] = {
                 "filter": ["lowercase", "asciifolding", "dutch_stop", "dutch_stemmer"],
             },
             "luister_folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]},
+            # The `match` fields hold tokens that processors/relevance/analysis.py already folded
+            # and joined with spaces: splitting them again is all the engine may do, so monitor
+            # queries match here exactly what they match in the stream.
+            "luister_tokens": {"type": "custom", "tokenizer": "luister_space", "filter": []},
+        },
+        "tokenizer": {
+            # whitespace's default 255 would cut a long token in two; analysis.MAX_TOKEN_CHARS
+            # (255 code points = at most 510 UTF-16 units) stays below this
+            "luister_space": {"type": "whitespace", "max_token_length": 1024},
         },
         "filter": {
             "dutch_stop": {"type": "stop", "stopwords": "_dutch_"},
@@ -37,6 +48,8 @@ _TEXT = {
     "fields": {"folded": {"type": "text", "analyzer": "luister_folded"}},
 }
 _KEYWORD = {"type": "keyword"}
+# norms only serve scoring by length; monitor queries select, they do not rank
+_TOKENS = {"type": "text", "analyzer": "luister_tokens", "norms": False}
 
 POSTS_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -74,6 +87,19 @@ POSTS_MAPPINGS: dict[str, Any] = {
         "hashtags": _KEYWORD,
         "links": _KEYWORD,
         "fingerprint": _KEYWORD,
+        "duplicate": _KEYWORD,
+        "duplicate_of": _KEYWORD,
+        "cluster_id": _KEYWORD,
+        "similarity": {"type": "float"},
+        "monitors": _KEYWORD,
+        "competitors": _KEYWORD,
+        "proactive": {"type": "boolean"},
+        "match": {
+            "properties": {
+                **{name: _TOKENS for name in TEXT_FIELDS},
+                **{name: _KEYWORD for name in KEYWORD_FIELDS},
+            }
+        },
     },
 }
 
@@ -94,12 +120,42 @@ def posts_template(prefix: str) -> dict[str, Any]:
 
 
 def bulk_operations(index: str, posts: Iterable[EnrichedPost]) -> list[dict[str, Any]]:
-    """Bulk 'index' operations with _id = post_id, so a redelivered post overwrites itself."""
+    """Bulk 'index' operations with _id = post_id, so a redelivered post overwrites itself.
+
+    Each document also carries ``match``: the post as monitor queries see it
+    (analysis.match_fields), which ``monitor_query`` searches.
+    """
     ops: list[dict[str, Any]] = []
     for post in posts:
         ops.append({"index": {"_index": index, "_id": post.post_id}})
-        ops.append(post.model_dump(mode="json"))
+        ops.append({**post.model_dump(mode="json"), "match": match_fields(post)})
     return ops
+
+
+def monitor_query(query: str) -> dict[str, Any]:
+    """The engine query for a monitor query: the same compiled tree the stream's matcher evaluates
+    (processors/relevance/query.py), over the documents' ``match`` fields. Raises ValueError for a
+    query the matchers do not support, as loading a monitors file does."""
+    return _dsl(compile_query(query))
+
+
+def _dsl(query: Query) -> dict[str, Any]:
+    if isinstance(query, Term):
+        return {"term": {f"match.{query.field}": query.value}}
+    if isinstance(query, Phrase):
+        # the whitespace analyzer splits the joined tokens back into exactly these tokens
+        return {"match_phrase": {f"match.{query.field}": {"query": " ".join(query.tokens), "slop": query.slop}}}
+    if isinstance(query, Wildcard):
+        return {"wildcard": {f"match.{query.field}": {"value": query.pattern}}}
+    assert isinstance(query, Bool)
+    clauses: dict[str, Any] = {
+        occur: [_dsl(q) for q in getattr(query, occur)]
+        for occur in ("must", "should", "must_not")
+        if getattr(query, occur)
+    }
+    if query.should:
+        clauses["minimum_should_match"] = 1  # explicit: the engine's default is 0 next to a must clause
+    return {"bool": clauses}
 
 
 def query_body(
@@ -120,6 +176,7 @@ def query_body(
     body: dict[str, Any] = {
         "query": {"bool": {"must": must, "filter": filters or []}},
         "size": size,
+        "_source": {"excludes": ["match"]},  # the index's own view of the post, not part of it
         "track_total_hits": True,
         "highlight": {"fields": {"text": {"number_of_fragments": 1, "fragment_size": 160}}},
     }

@@ -165,3 +165,46 @@ def test_search_engine_down_while_posts_flow_then_everything_arrives_once(env):
     ids = indexed_ids(settings)
     assert len(ids) == 2000 and set(ids) == {k.decode() for k, _ in posts}
     assert "engine_unavailable_retrying" in workers["indexer"].log_text()  # it waited, it did not skip
+
+
+NEWS = (
+    "Spaarkist meldt dat de storing in de app en internetbankieren sinds vanmiddag is verholpen; klanten "
+    "die dubbele afschrijvingen zien krijgen het geld binnen twee werkdagen automatisch terug op hun rekening"
+)
+
+
+def indexed_docs(settings: Settings) -> dict[str, dict]:
+    client = connect(settings.search)
+    index = posts_index(settings.search.index_prefix)
+    client.refresh(index)
+    response = client.search(index, {"size": 100, "query": {"match_all": {}}})
+    return {hit["_source"]["post_id"]: hit["_source"] for hit in response["hits"]["hits"]}
+
+
+def test_relevance_and_dedupe_in_the_stream_and_dedupe_state_survives_a_crash(env):
+    """Irrelevant posts are dropped; copies found after a SIGKILL of the ingest worker point at an
+    original seen before it: the dedupe table came back from its changelog."""
+    settings, workers = env
+    for w in workers.values():
+        w.start()
+    original = raw_post_bytes(1, text=NEWS, addressed=[])
+    weather = raw_post_bytes(2, text="Lekker weertje vandaag, eindelijk de fiets weer op", addressed=[])
+    publish(settings, [(b"x:t1", original), (b"x:t2", weather)])
+    wait_until(lambda: "x:t1" in indexed_ids(settings) and all_caught_up(settings), 120,
+               "the original", list(workers.values()))
+    # Caught up = offsets committed, and faust flushes the producer (the table's changelog) before it commits.
+    workers["ingest"].kill()
+    workers["ingest"].start()
+    copy = raw_post_bytes(3, text="RT @nieuwsdesk: " + NEWS, addressed=[])
+    near = raw_post_bytes(4, text=NEWS.replace("twee werkdagen", "drie werkdagen"), addressed=[])
+    publish(settings, [(b"x:t3", copy), (b"x:t4", near), (b"x:t1", original)])  # and the original redelivered
+    wait_until(lambda: {"x:t3", "x:t4"} <= set(indexed_ids(settings)) and all_caught_up(settings), 120,
+               "the copies after the restart", list(workers.values()))
+
+    docs = indexed_docs(settings)
+    assert set(docs) == {"x:t1", "x:t3", "x:t4"}  # the weather post matched no monitor
+    first, rt, edited = docs["x:t1"], docs["x:t3"], docs["x:t4"]
+    assert (first["duplicate"], first["monitors"], first["proactive"]) == ("original", ["spaarkist"], True)
+    assert (rt["duplicate"], rt["duplicate_of"], rt["cluster_id"]) == ("copy", "x:t1", "x:t1")
+    assert (edited["duplicate"], edited["duplicate_of"]) == ("near_duplicate", "x:t1")
+    assert "relevance" in first["stages"] and "dedupe" in first["stages"]
