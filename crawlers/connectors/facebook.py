@@ -41,12 +41,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from crawlers.connectors import graph
-from crawlers.connectors.base import Connector, Cursor, Endpoint, FetchError, Item, MapContext, Page, Status
-from crawlers.connectors.graph import Watermark
+from crawlers.connectors.base import Cursor, Endpoint, FetchError, Item, MapContext, Page, Status
+from crawlers.connectors.graph import GraphConnector, Watermark
 from pipeline.settings import ConnectorSettings
 from schemas import Author, Channel, Engagement, RawPost, make_post_id
 
@@ -62,27 +62,15 @@ TAGGED_FIELDS = f"{POST_FIELDS},comments.summary(true).limit(0)"
 PAGE_FIELDS = "id,name,username"
 
 
-class FacebookConnector(Connector):
+class FacebookConnector(GraphConnector):
     """Comments, visitor posts and tags on one Facebook Page (the query is the page id)."""
 
     name = "facebook"
     channel = Channel.FACEBOOK
 
-    read_rate_limit = staticmethod(graph.read_rate_limit)
-    read_error = staticmethod(graph.read_error)
-
     @staticmethod
     def endpoint(settings: ConnectorSettings) -> Endpoint:
-        return Endpoint(
-            settings.graph_base_url,
-            settings.facebook_page_token,
-            settings.facebook_page_id or "",
-            {"version": settings.graph_api_version, "comment_window_days": str(settings.graph_comment_window_days)},
-        )
-
-    @property
-    def _version(self) -> str:
-        return self.options.extra.get("version", graph.GRAPH_API_VERSION)
+        return GraphConnector.graph_endpoint(settings, settings.facebook_page_token, settings.facebook_page_id)
 
     def fetch_page(self, cursor: Cursor | None) -> Page:
         cursor = dict(cursor or {})
@@ -90,7 +78,7 @@ class FacebookConnector(Connector):
         if not page_id:
             raise FetchError(Status.AUTH_ERROR, "no page id: set connectors.facebook_page_id or pass --query")
         mark = Watermark.from_cursor(cursor, self.options.backfill_from)
-        handle = cursor.get("handle") or self._page_handle(page_id)
+        handle = cursor.get("handle") or self._handle_of(page_id, PAGE_FIELDS, "page")
         if cursor.get("phase", "feed") == "feed":
             since = cursor.get("since") or graph.unix(min(mark.mark, self._window_start()))
             params: dict[str, str | int] = {"fields": FEED_FIELDS, "limit": POSTS_PER_PAGE, "since": since}
@@ -113,13 +101,6 @@ class FacebookConnector(Connector):
             following = {"handle": handle, **mark.running(), "phase": "tagged", "after": after}
             return Page(items=items, cursor=following, has_more=True)
         return Page(items=items, cursor={"handle": handle, **mark.finished()}, has_more=False)
-
-    def _page_handle(self, page_id: str) -> str:
-        node = graph.read_node(self.api.get(f"/{self._version}/{page_id}", {"fields": PAGE_FIELDS}).data, "page")
-        return str(node.get("username") or node["id"])
-
-    def _window_start(self) -> datetime:
-        return self.options.clock() - timedelta(days=int(self.options.extra.get("comment_window_days", "14")))
 
     def _post_items(self, post: Any, page_id: str, handle: str, mark: Watermark) -> list[Item]:
         """A visitor post if new, then its new comments and replies (paging on as far as needed)."""

@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-from crawlers.connectors.base import Cursor, FetchError, Status
+from crawlers.connectors.base import Connector, Cursor, Endpoint, FetchError, Status
 
 GRAPH_API_VERSION = "v21.0"
 
@@ -203,3 +203,29 @@ def unix(when: datetime) -> str:
 
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat()
+
+
+class GraphConnector(Connector):
+    """What the Facebook and Instagram connectors share: Graph's error and rate-limit reading,
+    the pinned API version, the comment window and the handle lookup of the owned object."""
+
+    read_rate_limit = staticmethod(read_rate_limit)
+    read_error = staticmethod(read_error)
+
+    @staticmethod
+    def graph_endpoint(settings: Any, token: Any, object_id: str | None) -> Endpoint:
+        """The Graph base URL, a token, the owned page/account id as the query, version and window as extras."""
+        extra = {"version": settings.graph_api_version, "comment_window_days": str(settings.graph_comment_window_days)}
+        return Endpoint(settings.graph_base_url, token, object_id or "", extra)
+
+    @property
+    def _version(self) -> str:
+        return self.options.extra.get("version", GRAPH_API_VERSION)
+
+    def _window_start(self) -> datetime:
+        return self.options.clock() - timedelta(days=int(self.options.extra.get("comment_window_days", "14")))
+
+    def _handle_of(self, object_id: str, fields: str, what: str) -> str:
+        """The owned page's or account's username (its id when it has none)."""
+        node = read_node(self.api.get(f"/{self._version}/{object_id}", {"fields": fields}).data, what)
+        return str(node.get("username") or node["id"])

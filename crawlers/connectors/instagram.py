@@ -37,12 +37,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from typing import Any
 
 from crawlers.connectors import graph
 from crawlers.connectors.base import (
-    Connector,
     Cursor,
     Endpoint,
     FetchError,
@@ -53,7 +51,7 @@ from crawlers.connectors.base import (
     leading_mentions,
     unique_handles,
 )
-from crawlers.connectors.graph import Watermark
+from crawlers.connectors.graph import GraphConnector, Watermark
 from pipeline.settings import ConnectorSettings
 from schemas import Author, Channel, Engagement, RawPost, make_post_id
 
@@ -70,27 +68,15 @@ ACCOUNT_FIELDS = "id,username"
 _MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_.]{1,30})")
 
 
-class InstagramConnector(Connector):
+class InstagramConnector(GraphConnector):
     """Comments, replies and tags of one Instagram business account (the query is its user id)."""
 
     name = "instagram"
     channel = Channel.INSTAGRAM
 
-    read_rate_limit = staticmethod(graph.read_rate_limit)
-    read_error = staticmethod(graph.read_error)
-
     @staticmethod
     def endpoint(settings: ConnectorSettings) -> Endpoint:
-        return Endpoint(
-            settings.graph_base_url,
-            settings.instagram_token,
-            settings.instagram_user_id or "",
-            {"version": settings.graph_api_version, "comment_window_days": str(settings.graph_comment_window_days)},
-        )
-
-    @property
-    def _version(self) -> str:
-        return self.options.extra.get("version", graph.GRAPH_API_VERSION)
+        return GraphConnector.graph_endpoint(settings, settings.instagram_token, settings.instagram_user_id)
 
     def fetch_page(self, cursor: Cursor | None) -> Page:
         cursor = dict(cursor or {})
@@ -98,7 +84,7 @@ class InstagramConnector(Connector):
         if not user_id:
             raise FetchError(Status.AUTH_ERROR, "no user id: set connectors.instagram_user_id or pass --query")
         mark = Watermark.from_cursor(cursor, self.options.backfill_from)
-        handle = cursor.get("handle") or self._account_handle(user_id)
+        handle = cursor.get("handle") or self._handle_of(user_id, ACCOUNT_FIELDS, "account")
         if cursor.get("phase", "media") == "media":
             since = cursor.get("since") or graph.unix(min(mark.mark, self._window_start()))
             params: dict[str, str | int] = {"fields": MEDIA_FIELDS, "limit": MEDIA_PER_PAGE, "since": since}
@@ -124,13 +110,6 @@ class InstagramConnector(Connector):
             following = {"handle": handle, **mark.running(), "phase": "tags", "after": after}
             return Page(items=items, cursor=following, has_more=True)
         return Page(items=items, cursor={"handle": handle, **mark.finished()}, has_more=False)
-
-    def _account_handle(self, user_id: str) -> str:
-        node = graph.read_node(self.api.get(f"/{self._version}/{user_id}", {"fields": ACCOUNT_FIELDS}).data, "account")
-        return str(node.get("username") or node["id"])
-
-    def _window_start(self) -> datetime:
-        return self.options.clock() - timedelta(days=int(self.options.extra.get("comment_window_days", "14")))
 
     def _thread_items(self, media: Any, handle: str, mark: Watermark) -> list[Item]:
         """The new comments and replies under one of the account's media, all pages of them."""
