@@ -192,12 +192,21 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
     client.refresh(index)
     total, per_channel = count_by(client, index, "channel")
     out.print(f"\n[bold]{published}[/bold] records published; [bold]{total}[/bold] posts searchable in "
-              f"'{index}'; [bold]{len(letters)}[/bold] dead letters this run")
+              f"'{index}'; [bold]{len(letters)}[/bold] dead letters this run; the rest matched no monitor "
+              "(dropped as irrelevant: `luister match --all` shows which) or repeated a post_id")
     out.print("\nposts per channel, read back from the search engine:")
     table = Table("channel", "posts")
     for channel, n in per_channel.items():
         table.add_row(channel, str(n))
     out.print(table)
+    _, per_monitor = count_by(client, index, "monitors")
+    _, per_competitor = count_by(client, index, "competitors")
+    _, per_duplicate = count_by(client, index, "duplicate")
+    _, proactive = count_by(client, index, "proactive")
+    out.print("per monitor: " + ", ".join(f"{m} {n}" for m, n in per_monitor.items())
+              + "; competitors: " + ", ".join(f"{c} {n}" for c, n in per_competitor.items()))
+    out.print("originals and copies: " + ", ".join(f"{d} {n}" for d, n in per_duplicate.items())
+              + f"; proactive-webcare chances (about a brand, not sent to it): {proactive.get(1, 0)}")
     reasons = count_reasons(letters)
     if reasons:
         out.print(f"dead letters this run, on topic {settings.kafka.topic_prefix}posts.dead:")
