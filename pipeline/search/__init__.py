@@ -14,16 +14,18 @@ from pipeline.search.adapters import BadQuery, SearchClient, SearchUnavailable, 
 from pipeline.search.bodies import (
     bulk_operations,
     count_by_body,
+    index_for,
     monitor_query,
     posts_index,
     posts_template,
     query_body,
+    unmatched_index,
 )
 from schemas import EnrichedPost
 
 __all__ = [
-    "BadQuery", "BulkOutcome", "SearchClient", "SearchUnavailable", "connect", "count_by", "index_posts",
-    "monitor_query", "posts_index", "search_posts", "setup_indices",
+    "BadQuery", "BulkOutcome", "SearchClient", "SearchUnavailable", "connect", "count_by", "index_for", "index_posts",
+    "monitor_query", "posts_index", "search_posts", "setup_indices", "unmatched_index",
 ]
 
 

@@ -109,6 +109,17 @@ def posts_index(prefix: str) -> str:
     return f"{prefix}-posts"
 
 
+def unmatched_index(prefix: str) -> str:
+    """Where posts that match no monitor or competitor go when a monitor keeps them (`unmatched: keep`):
+    apart, so dashboards and reports over the posts index only ever see monitored posts."""
+    return f"{posts_index(prefix)}-unmatched"
+
+
+def index_for(post: EnrichedPost, prefix: str) -> str:
+    """The index a post belongs in: the posts index, or the unmatched index for a post of no monitor."""
+    return posts_index(prefix) if post.monitors or post.competitors else unmatched_index(prefix)
+
+
 def posts_template(prefix: str) -> dict[str, Any]:
     """Composable index template for the posts index (and any later '<prefix>-posts-*')."""
     return {

@@ -20,7 +20,7 @@ from pipeline.app import raw_topic
 from pipeline.dead_letter import make_dead_letter
 from pipeline.delivery import send_all
 from pipeline.observability import count
-from pipeline.search import SearchClient, SearchUnavailable, connect, index_posts, setup_indices
+from pipeline.search import SearchClient, SearchUnavailable, connect, index_for, index_posts, setup_indices
 from pipeline.settings import IndexerSettings, Settings, topic
 from schemas import DeadReason, EnrichedPost, Topic
 
@@ -87,7 +87,7 @@ def register(app: faust.App, settings: Settings) -> None:
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def index(stream: faust.StreamT) -> None:
-        index_name = await ensure_indices(client, settings.search.index_prefix, conf)
+        await ensure_indices(client, settings.search.index_prefix, conf)  # the template covers the unmatched index
         async for events in stream.take_events(conf.batch_size, within=conf.flush_interval_s):
             letters, latest = [], {}
             for event in events:
@@ -97,7 +97,12 @@ def register(app: faust.App, settings: Settings) -> None:
                     letters.append(dead_letter(event, DeadReason.INVALID_SCHEMA, f"invalid EnrichedPost: {exc}"))
                     continue
                 latest[post.post_id] = (post, event)  # a redelivered post in one batch is indexed once
-            rejected = await index_until_done(client, index_name, [p for p, _ in latest.values()], conf)
+            targets: dict[str, list[EnrichedPost]] = {}
+            for post, _ in latest.values():
+                targets.setdefault(index_for(post, settings.search.index_prefix), []).append(post)
+            rejected: dict[str, str] = {}
+            for target, posts in targets.items():
+                rejected.update(await index_until_done(client, target, posts, conf))
             letters += [dead_letter(latest[pid][1], DeadReason.REJECTED_BY_ENGINE, why) for pid, why in rejected.items()]
             await send_all(letters)
             count(STAGE, "dead", len(letters))

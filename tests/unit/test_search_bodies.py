@@ -93,3 +93,19 @@ def test_monitor_query(query, dsl):
 def test_an_unsupported_monitor_query_is_refused():
     with pytest.raises(ValueError, match="fuzzy"):
         monitor_query("storing~")
+
+
+def test_posts_of_no_monitor_go_to_the_unmatched_index():
+    from datetime import UTC, datetime
+
+    from pipeline.search.bodies import index_for, posts_index, unmatched_index
+    from schemas import EnrichedPost
+    from tests.helpers import raw_post_dict
+
+    def enriched(**fields):
+        return EnrichedPost(**raw_post_dict(1), enriched_at=datetime(2026, 11, 20, tzinfo=UTC), stages=["x"], **fields)
+
+    assert index_for(enriched(monitors=["bestelbaas"]), "luister") == posts_index("luister") == "luister-posts"
+    assert index_for(enriched(competitors=["kooptoren"]), "luister") == "luister-posts"
+    assert index_for(enriched(), "luister") == unmatched_index("luister") == "luister-posts-unmatched"
+    assert unmatched_index("luister").startswith(posts_index("luister") + "-")  # the posts template applies to it
