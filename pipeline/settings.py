@@ -220,6 +220,12 @@ class ConnectorSettings(BaseModel):
     mastodon_hashtag: str = Field(
         "spaarkiststoring", description="Default Mastodon hashtag, without '#' (`connect mastodon`)."
     )
+    mastodon_timeline: Literal["hashtag", "public"] = Field(
+        "hashtag",
+        description="Mastodon timeline to follow: 'hashtag' (the query's tag timeline and hashtag stream) or "
+        "'public' (the instance's public timeline and public stream; the query, default 'timeline:public', then only "
+        "keys the cursor).",
+    )
     bluesky_base_url: str = Field(
         "https://api.bsky.app", description="Bluesky AppView base URL (serves app.bsky.feed.searchPosts)."
     )

@@ -1,8 +1,12 @@
-"""Mastodon hashtag timeline.
+"""Mastodon hashtag timeline, or the instance's public timeline.
 
 - Endpoint: `GET /api/v1/timelines/tag/{hashtag}` (Mastodon REST API v1) on one instance,
   `limit` (at most 40), `since_id`, `max_id`; a token is optional (public timelines need
-  none unless the instance requires authorized fetch).
+  none unless the instance requires authorized fetch). With `mastodon_timeline = "public"`
+  (passed as `options.extra["timeline"]`) it is `GET /api/v1/timelines/public` instead (local
+  and federated statuses the instance knows; same parameters, paging and wire format), the
+  query is then not sent and only keys the cursor (default `timeline:public`, which no
+  hashtag can be, so a hashtag cursor is never reused for the public timeline).
 - Wire format: a JSON array of Status entities: `account` (`acct`, `display_name`,
   `followers_count`), `content` as HTML (turned into plain text here with lxml),
   `in_reply_to_id`, `in_reply_to_account_id`, `mentions`, `reblogs_count`,
@@ -44,6 +48,8 @@ from pipeline.settings import ConnectorSettings
 from schemas import Author, Channel, Engagement, RawPost, make_post_id
 
 MAX_LIMIT = 40  # Mastodon's cap on `limit` for timelines
+PUBLIC_PATH = "/api/v1/timelines/public"
+PUBLIC_QUERY = "timeline:public"  # the default query (cursor key) of the public timeline
 
 
 def read_rate_limit(headers: httpx.Headers, _now: float) -> tuple[int | None, float | None]:
@@ -64,7 +70,8 @@ def html_to_text(html: str | None) -> str:
 
 
 class MastodonConnector(Connector):
-    """The timeline of one hashtag (the query, without '#') on one instance."""
+    """The timeline of one hashtag (the query, without '#') on one instance, or its public
+    timeline when `options.extra["timeline"]` is "public"."""
 
     name = "mastodon"
     channel = Channel.MASTODON
@@ -73,11 +80,19 @@ class MastodonConnector(Connector):
 
     def __init__(self, api: ApiClient, options: ConnectorOptions) -> None:
         super().__init__(api, options)
-        self.path = f"/api/v1/timelines/tag/{quote(options.query.lstrip('#'), safe='')}"
+        self.public = options.extra.get("timeline") == "public"
+        if self.public:
+            self.path = PUBLIC_PATH
+        else:
+            self.path = f"/api/v1/timelines/tag/{quote(options.query.lstrip('#'), safe='')}"
 
     @staticmethod
     def endpoint(settings: ConnectorSettings) -> Endpoint:
-        return Endpoint(settings.mastodon_base_url, settings.mastodon_token, settings.mastodon_hashtag)
+        """The hashtag (or `PUBLIC_QUERY`) as the default query, the timeline kind as an extra."""
+        public = settings.mastodon_timeline == "public"
+        default_query = PUBLIC_QUERY if public else settings.mastodon_hashtag
+        extra = {"timeline": settings.mastodon_timeline}
+        return Endpoint(settings.mastodon_base_url, settings.mastodon_token, default_query, extra)
 
     def fetch_page(self, cursor: Cursor | None) -> Page:
         cursor = dict(cursor or {})
@@ -88,7 +103,8 @@ class MastodonConnector(Connector):
         response = self.api.get(self.path, params)
         statuses = response.data
         if not isinstance(statuses, list):
-            raise FetchError(Status.BAD_PAYLOAD, "tag timeline response is not a JSON array")
+            kind = "public" if self.public else "tag"
+            raise FetchError(Status.BAD_PAYLOAD, f"{kind} timeline response is not a JSON array")
 
         backfill_from = self.options.backfill_from if "since_id" not in cursor else None
         items: list[Item] = []

@@ -1,9 +1,11 @@
-"""Mastodon streaming API, hashtag stream.
+"""Mastodon streaming API, hashtag stream or public stream.
 
 - Endpoint: `GET /api/v1/streaming/hashtag?tag=<tag>` (Mastodon streaming API v1) on the
   instance's streaming base URL (`mastodon_streaming_url`, else `mastodon_base_url`: most
   instances proxy `/api/v1/streaming` there). The token, when configured, goes in the
   `Authorization: Bearer` header; public streams need none unless the instance requires it.
+  With `mastodon_timeline = "public"` (the poller's `options.extra["timeline"]`) it is
+  `GET /api/v1/streaming/public` (no parameters: local and federated statuses) instead.
 - Wire format: Server-Sent Events. `event: update` + `data: <Status JSON>` is a new status,
   mapped by `MastodonConnector.to_raw_post` exactly like a polled one; `event: delete` +
   `data: <id>` is counted as `delete` and otherwise ignored for now (the pipeline has no
@@ -11,8 +13,9 @@
   `ignored`; comment lines (`:)` on connect, `:thump` heartbeats) keep the connection alive.
 - Rate limits: none on the stream itself beyond connection limits; a 429 on connect waits
   for `X-RateLimit-Reset` or backs off from 1 minute.
-- Delivery: at-least-once, with gaps closed by a hashtag-timeline round on every connect (see
-  `stream_runner.py`); the cursor (`since_id`) is shared with `connect mastodon`.
+- Delivery: at-least-once, with gaps closed by a round of the same timeline (hashtag or
+  public) on every connect (see `stream_runner.py`); the cursor (`since_id`) is shared with
+  `connect mastodon`.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from crawlers.connectors.stream import Event, LineParser, StreamConnector, Strea
 from pipeline.settings import ConnectorSettings
 
 STREAM_PATH = "/api/v1/streaming/hashtag"
+PUBLIC_STREAM_PATH = "/api/v1/streaming/public"
 
 
 class MastodonStreamConnector(StreamConnector):
-    """The live stream of one hashtag (the query, without '#') on one instance."""
+    """The live stream of one hashtag (the query, without '#') on one instance, or its public
+    stream when the poller follows the public timeline."""
 
     name = "mastodon"
     poller_class = MastodonConnector
@@ -38,6 +43,8 @@ class MastodonStreamConnector(StreamConnector):
         return settings.mastodon_streaming_url or settings.mastodon_base_url
 
     def request(self) -> tuple[str, dict[str, str]]:
+        if self.poller.options.extra.get("timeline") == "public":
+            return PUBLIC_STREAM_PATH, {}
         return STREAM_PATH, {"tag": self.query.lstrip("#")}
 
     def parser(self) -> LineParser:
