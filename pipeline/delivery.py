@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Sequence
 
 import faust
 import structlog
@@ -36,3 +39,21 @@ async def send_all(records: Sequence[tuple[faust.TopicT, bytes | None, bytes]]) 
             await asyncio.sleep(delay)
             delay = min(delay * 2, _BACKOFF_MAX_S)
         remaining = failed
+
+
+@contextlib.asynccontextmanager
+async def unfinished_batch_is_a_crash(role: str) -> AsyncIterator[None]:
+    """Around the body of a `take_events` loop: a stop in the middle of a batch ends the process at once.
+
+    faust's `take_events` acks the batch it yielded in a `finally` (faust-streaming 0.15.3,
+    streams.py), so when a graceful stop (SIGTERM) cancels the agent while it waits for
+    Kafka or the engine, the unfinished batch would be acked, committed on shutdown and
+    lost. Exiting without that commit turns the stop into a crash: the batch is delivered
+    again after the restart, and every effect is idempotent.
+    """
+    try:
+        yield
+    except asyncio.CancelledError:
+        log.warning("stopped_mid_batch", role=role, action="exit without committing; the batch is redelivered")
+        logging.shutdown()
+        os._exit(3)

@@ -110,7 +110,7 @@ class WorkerSettings(BaseModel):
 
 
 class DedupeSettings(BaseModel):
-    """The dedupe stage: exact redeliveries, copies and near-duplicates (state in a faust table)."""
+    """The dedupe stage: exact redeliveries, copies and near-duplicates (state in a sqlite file)."""
 
     copies: Literal["index", "drop"] = Field(
         "index",

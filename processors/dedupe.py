@@ -11,7 +11,7 @@ Three checks, cheapest first, each against state the caller holds and passes in:
    MinHash over character 5-grams of the content words, found through LSH bands,
    confirmed by the similarity of the stored signatures.
 
-Pure: the state is a ``MutableMapping[str, str]`` (a faust Table in the worker, a
+Pure: the state is a ``MutableMapping[str, str]`` (a sqlite file in the worker, a
 dict in tests), the time is passed in, nothing is read from the environment.
 
 **State.** Every key is small and every value is compact JSON carrying its time
@@ -26,13 +26,12 @@ dict in tests), the time is passed in, nothing is read from the environment.
   originals whose signature has this band, oldest first, at most ``bucket_cap``. A
   bucket expires as a whole; a member whose ``id:`` entry expired before it is skipped.
 
-**Partitioning.** The ingest worker keeps this state in a faust Table whose
-changelog is partitioned by these keys (``use_partitioner``). One ingest worker
-restores every partition and sees everything; with several ingest workers each
-restores only the changelog partitions of its own source partitions, so copies
-across workers are missed. Copies of one fingerprint could be brought together by
-repartitioning on the fingerprint; near-duplicates (one post, many band keys)
-cannot. One dedupe consumer handles ~16k posts/s per core (benchmarks/dedupe.py).
+**Where the state lives.** The ingest worker keeps it in a sqlite file
+(pipeline/dedupe_store.py). One ingest worker sees everything; with several ingest
+workers each has its own state, so copies across workers are missed. Copies of one
+fingerprint could be brought together by repartitioning on the fingerprint;
+near-duplicates (one post, many band keys) cannot. One dedupe consumer handles ~16k
+posts/s per core (benchmarks/dedupe.py).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ DUPLICATE = "duplicate"
 class EnrichState:
     """What the stages need besides the post: built once per worker, passed to every call.
 
-    ``dedupe_store`` is the dedupe state (a faust Table in the worker, a dict in tests);
+    ``dedupe_store`` is the dedupe state (a sqlite file in the worker, a dict in tests);
     ``copies`` says whether copies and near-duplicates are kept (with ``duplicate_of``)
     or dropped; ``keep_unmatched`` keeps posts that match no monitor or competitor.
     """

@@ -1,7 +1,7 @@
 """Role 'ingest': posts.raw -> validate -> enrich -> posts.enriched (bad records -> posts.dead).
 
 Wiring only: decoding and every decision live in processors; this module
-routes outcomes to topics, holds the dedupe state in a faust table and makes
+routes outcomes to topics, holds the dedupe state in a sqlite store and makes
 sure sends are acknowledged by Kafka before the batch's offsets can be committed.
 """
 
@@ -15,7 +15,8 @@ import faust
 import structlog
 
 from pipeline.app import raw_topic
-from pipeline.delivery import send_all
+from pipeline.dedupe_store import SqliteStore
+from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.dead_letter import make_dead_letter
 from pipeline.observability import count
 from pipeline.settings import Settings, topic
@@ -90,22 +91,18 @@ def _window_s(settings: Settings) -> int:
 
 
 def register(app: faust.App, settings: Settings) -> None:
-    """Attach the ingest agent, its dedupe table and the table's expiry timer to the app."""
+    """Attach the ingest agent, its dedupe store and the store's expiry timer to the app."""
     sinks = {t: raw_topic(app, settings, t) for t in (Topic.ENRICHED, Topic.DEAD)}
     source = raw_topic(app, settings, Topic.RAW)
-    # Changelogged, so it survives restarts. use_partitioner: a key's changelog partition
-    # follows the key, not the record being processed, so the expiry timer (outside any
-    # stream event) can delete it and a tombstone lands where the value did.
-    table = app.Table(
-        "dedupe", key_type=str, value_type=str, partitions=settings.kafka.partitions, use_partitioner=True,
-        help="Dedupe state: post ids, copy fingerprints and LSH buckets (processors/dedupe.py).",
-    )
-    state = build_state(settings, table)
+    # On disk under the worker's data dir, so it survives restarts (see pipeline/dedupe_store.py).
+    store = SqliteStore(settings.worker.data_dir / f"{app.conf.id}-dedupe.sqlite")
+    state = build_state(settings, store)
 
     @app.timer(interval=settings.dedupe.sweep_interval_s)
     async def expire_dedupe_state() -> None:
-        removed = expire(table, datetime.now(UTC), _window_s(settings))
-        log.info("dedupe_expired", removed=removed, remaining=len(table))
+        removed = expire(store, datetime.now(UTC), _window_s(settings))
+        store.commit()
+        log.info("dedupe_expired", removed=removed, remaining=len(store))
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def ingest(stream: faust.StreamT) -> None:
@@ -118,8 +115,10 @@ def register(app: faust.App, settings: Settings) -> None:
                 )
                 for event in events
             ]
+            store.commit()
             sends = [r for r in routes if isinstance(r, Send)]
             # The batch's offsets are acked when this body returns: only after Kafka confirmed every send.
-            await send_all([(sinks[s.to], s.key, s.value) for s in sends])
+            async with unfinished_batch_is_a_crash("ingest"):
+                await send_all([(sinks[s.to], s.key, s.value) for s in sends])
             for r in routes:
                 count(STAGE, r.outcome if isinstance(r, Send) else r.reason)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pipeline.app import raw_topic
 from pipeline.dead_letter import make_dead_letter
-from pipeline.delivery import send_all
+from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.observability import count
 from pipeline.search import SearchClient, SearchUnavailable, connect, index_for, index_posts, setup_indices
 from pipeline.settings import IndexerSettings, Settings, topic
@@ -97,13 +97,16 @@ def register(app: faust.App, settings: Settings) -> None:
                     letters.append(dead_letter(event, DeadReason.INVALID_SCHEMA, f"invalid EnrichedPost: {exc}"))
                     continue
                 latest[post.post_id] = (post, event)  # a redelivered post in one batch is indexed once
-            targets: dict[str, list[EnrichedPost]] = {}
-            for post, _ in latest.values():
-                targets.setdefault(index_for(post, settings.search.index_prefix), []).append(post)
-            rejected: dict[str, str] = {}
-            for target, posts in targets.items():
-                rejected.update(await index_until_done(client, target, posts, conf))
-            letters += [dead_letter(latest[pid][1], DeadReason.REJECTED_BY_ENGINE, why) for pid, why in rejected.items()]
-            await send_all(letters)
+            async with unfinished_batch_is_a_crash("indexer"):
+                targets: dict[str, list[EnrichedPost]] = {}
+                for post, _ in latest.values():
+                    targets.setdefault(index_for(post, settings.search.index_prefix), []).append(post)
+                rejected: dict[str, str] = {}
+                for target, posts in targets.items():
+                    rejected.update(await index_until_done(client, target, posts, conf))
+                letters += [
+                    dead_letter(latest[pid][1], DeadReason.REJECTED_BY_ENGINE, why) for pid, why in rejected.items()
+                ]
+                await send_all(letters)
             count(STAGE, "dead", len(letters))
 

@@ -183,7 +183,7 @@ def indexed_docs(settings: Settings) -> dict[str, dict]:
 
 def test_relevance_and_dedupe_in_the_stream_and_dedupe_state_survives_a_crash(env):
     """Irrelevant posts are dropped; copies found after a SIGKILL of the ingest worker point at an
-    original seen before it: the dedupe table came back from its changelog."""
+    original seen before it: the dedupe state survived the crash."""
     settings, workers = env
     for w in workers.values():
         w.start()
@@ -192,7 +192,6 @@ def test_relevance_and_dedupe_in_the_stream_and_dedupe_state_survives_a_crash(en
     publish(settings, [(b"x:t1", original), (b"x:t2", weather)])
     wait_until(lambda: "x:t1" in indexed_ids(settings) and all_caught_up(settings), 120,
                "the original", list(workers.values()))
-    # Caught up = offsets committed, and faust flushes the producer (the table's changelog) before it commits.
     workers["ingest"].kill()
     workers["ingest"].start()
     copy = raw_post_bytes(3, text="RT @nieuwsdesk: " + NEWS, addressed=[])
