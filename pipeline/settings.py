@@ -11,7 +11,7 @@ the project that reads the environment; everything else receives a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -95,7 +95,8 @@ class WorkerSettings(BaseModel):
         "before the group hands them to others (Kafka's default is 45 s; the broker's floor is 6 s).",
     )
     batch_size: int = Field(
-        200, ge=1, description="Most raw posts the ingest worker processes as one batch (later: one model call)."
+        200, ge=1, description="Most raw posts the ingest worker processes as one batch (its kept posts are "
+        "classified in one call)."
     )
     batch_window_s: float = Field(
         0.2, gt=0, description="A partial ingest batch is processed after this long (bounds added latency)."
@@ -138,6 +139,58 @@ class RelevanceSettings(BaseModel):
         Path("deploy/local/sample/monitors.yaml"),
         description="YAML file of monitors (queries, owned accounts, competitors); validated at start-up.",
     )
+
+
+class ClassifySettings(BaseModel):
+    """The classify stage: sentiment, intent and priority of every kept post (in the ingest worker)."""
+
+    enabled: bool = Field(True, description="Classify posts; when off, posts leave with sentiment and intent None.")
+    model: str = Field(
+        "models/luister-nl",
+        description="The model: a local model directory (config.json, tokenizer, weights) or a Hugging Face hub "
+        "id (read from the local hub cache unless allow_download). Judges sentiment and, if it has intent labels, "
+        "intent.",
+    )
+    intent_model: str | None = Field(
+        None,
+        description="Another model for intent (e.g. a hub sentiment model as `model` plus Luister's own model "
+        "here); None: `model` judges both. Naming the same model twice loads it once.",
+    )
+    backend: Literal["auto", "torch", "onnx", "onnx-int8"] = Field(
+        "auto",
+        description="'torch' (transformers), 'onnx' / 'onnx-int8' (ONNX Runtime on onnx/model.onnx or "
+        "onnx/model.int8.onnx in the model directory), or 'auto': what the model's luister.json recommends, "
+        "else torch.",
+    )
+    batch_size: int = Field(
+        32, ge=1, description="Texts per model call (the ingest batch, worker.batch_size, is split into these)."
+    )
+    max_length: int = Field(
+        256, ge=8, description="Tokens of a post the model reads; the rest is cut (capped by the model's own limit)."
+    )
+    threads: int = Field(2, ge=1, description="CPU threads of one model call (torch and ONNX Runtime).")
+    allow_download: bool = Field(
+        False,
+        description="Let the worker download a hub model that is not in the local cache; off by default so nothing "
+        "is fetched at run time (use `luister model pull` instead).",
+    )
+    label_map: dict[str, dict[str, str]] | None = Field(
+        None,
+        description="Model label -> our labels, for models whose labels cannot be read automatically "
+        "(e.g. '{\"LABEL_0\": {\"sentiment\": \"negative\"}}'); overrides the automatic reading of the labels "
+        "it names; {} ignores a label.",
+    )
+    influencer_followers: int = Field(
+        10_000,
+        ge=0,
+        description="Followers from which the author of a negative complaint about a monitored brand makes the "
+        "post high priority.",
+    )
+
+    def model_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``processors.classify.model.load_classifiers`` (after model and intent_model)."""
+        return {"backend": self.backend, "allow_download": self.allow_download, "max_length": self.max_length,
+                "threads": self.threads, "batch_size": self.batch_size, "label_map": self.label_map}
 
 
 class IndexerSettings(BaseModel):
@@ -409,6 +462,9 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings, description="Faust workers.")
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings, description="Dedupe stage.")
     relevance: RelevanceSettings = Field(default_factory=RelevanceSettings, description="Monitor matching.")
+    classify: ClassifySettings = Field(
+        default_factory=ClassifySettings, description="Classify stage (sentiment, intent, priority)."
+    )
     indexer: IndexerSettings = Field(default_factory=IndexerSettings, description="Search-engine indexer sink.")
     sources: SourceSettings = Field(default_factory=SourceSettings, description="All sources.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")

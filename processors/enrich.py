@@ -3,7 +3,10 @@
 Each stage is a pure function; this module only chains them and carries the
 explicit state they need (``EnrichState``):
 
-    normalize -> relevance (monitors, competitors, proactive) -> dedupe -> (classify, later)
+    normalize -> relevance (monitors, competitors, proactive) -> dedupe
+
+Classification follows per batch, not per post (one model call for the batch's
+kept posts): processors/classify/stage.py, run by the ingest worker.
 
 Relevance runs before dedupe so that the dedupe state holds only posts someone
 watches: most of what sources bring in matches no monitor, and remembering it

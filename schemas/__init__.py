@@ -2,11 +2,11 @@
 
 from schemas.alert import Alert, Severity
 from schemas.dead_letter import DeadLetter, DeadReason
-from schemas.enriched_post import EnrichedPost
+from schemas.enriched_post import INTENTS, SENTIMENTS, EnrichedPost, Judgement
 from schemas.raw_post import Author, Channel, Engagement, RawPost, make_post_id
 from schemas.topics import RECORD_TYPES, Topic, topic_name
 
 __all__ = [
     "Alert", "Author", "Channel", "DeadLetter", "DeadReason", "Engagement", "EnrichedPost",
-    "RECORD_TYPES", "RawPost", "Severity", "Topic", "make_post_id", "topic_name",
+    "INTENTS", "Judgement", "RECORD_TYPES", "SENTIMENTS", "RawPost", "Severity", "Topic", "make_post_id", "topic_name",
 ]

@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.raw_post import MAX_TEXT_CHARS, RawPost
+
+# The classify stage's vocabularies: what a model's own labels are mapped to.
+SENTIMENTS = ("positive", "neutral", "negative")
+INTENTS = ("question", "complaint", "compliment", "other")
+
+
+class Judgement(BaseModel):
+    """One classification of a post: the label a model chose, how sure it was, and which model."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    label: str = Field(
+        ...,
+        description="The chosen label: for sentiment one of 'positive', 'neutral', 'negative'; for intent one of "
+        "'question', 'complaint', 'compliment', 'other'.",
+    )
+    score: float = Field(
+        ..., ge=0, le=1, description="The model's probability for the label (summed over the model's own labels "
+        "that map to it)."
+    )
+    model: str = Field(..., description="The model that judged: a local model directory or a hub model id.")
 
 
 class EnrichedPost(RawPost):
@@ -76,6 +97,23 @@ class EnrichedPost(RawPost):
         False,
         description="True when the post matches a monitor's brand without being written by, addressed to "
         "or replying to one of that monitor's owned accounts: a chance for proactive webcare.",
+    )
+    sentiment: Judgement | None = Field(
+        None,
+        description="Sentiment of the post (positive / neutral / negative); None when the post was not "
+        "classified (classify stage off, empty text, or a model without sentiment labels).",
+    )
+    intent: Judgement | None = Field(
+        None,
+        description="What the author wants from the brand (question / complaint / compliment / other); None when "
+        "the post was not classified or the model has no intent labels.",
+    )
+    priority: Literal["high", "normal", "low"] = Field(
+        "normal",
+        description="Webcare triage derived from sentiment, intent, reach and addressing: 'high' for a negative "
+        "complaint sent to the brand's own account or from an author with many followers, 'low' for the brand's "
+        "own posts and for posts that want nothing and are not negative, 'normal' otherwise "
+        "(see processors/classify/priority.py).",
     )
     enriched_at: AwareDatetime = Field(..., description="When the processing stages finished with the post.")
     stages: list[str] = Field(

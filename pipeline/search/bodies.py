@@ -51,6 +51,8 @@ _KEYWORD = {"type": "keyword"}
 # norms only serve scoring by length; monitor queries select, they do not rank
 _TOKENS = {"type": "text", "analyzer": "luister_tokens", "norms": False}
 
+_JUDGEMENT = {"properties": {"label": _KEYWORD, "score": {"type": "float"}, "model": _KEYWORD}}
+
 POSTS_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
@@ -94,6 +96,9 @@ POSTS_MAPPINGS: dict[str, Any] = {
         "monitors": _KEYWORD,
         "competitors": _KEYWORD,
         "proactive": {"type": "boolean"},
+        "sentiment": _JUDGEMENT,
+        "intent": _JUDGEMENT,
+        "priority": _KEYWORD,
         "match": {
             "properties": {
                 **{name: _TOKENS for name in TEXT_FIELDS},

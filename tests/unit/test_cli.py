@@ -5,7 +5,7 @@ from pipeline.cli import app
 
 COMMANDS = [[], ["stack"], ["stack", "up"], ["stack", "down"], ["stack", "status"], ["worker"], ["replay"],
             ["run"], ["search"], ["settings"], ["schemas"], ["poll"], ["connect"], ["crawl"],
-            ["webhook"], ["webhook", "serve"], ["match"]]
+            ["webhook"], ["webhook", "serve"], ["match"], ["classify"], ["model"], ["model", "pull"]]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "luister")
