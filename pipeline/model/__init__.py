@@ -1,0 +1,1 @@
+"""Building, exporting and evaluating Luister's own classification model (`luister model ...`)."""
