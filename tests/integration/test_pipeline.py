@@ -227,7 +227,7 @@ def test_posts_are_classified_by_the_default_model_in_the_stream_and_odd_text_st
         2: "@bestelbaas al drie weken geen pakket en niemand reageert. Waardeloze service, ik ben er klaar mee.",
         3: "@bestelbaas hoe kan ik mijn bezorgadres wijzigen?",
         4: "@bestelbaas 😡😡😡",
-        5: "@bestelbaas " + "lange tekst zonder einde " * 2_000,  # ~50,000 characters
+        5: "@bestelbaas " + "lange tekst zonder einde " * 1_990,  # 49,762 characters: just under the 50,000 limit
         6: "@bestelbaas kapot\x00\x07\x1b[31m pakket \u200b\u202e ontvangen",
         7: "@bestelbaas the parcel never arrived and support is useless",
     }
