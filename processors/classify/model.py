@@ -45,6 +45,9 @@ Pair = tuple[Judgement | None, Judgement | None]
 Scorer = Callable[[list[str]], np.ndarray]
 """Texts -> logits, shape (len(texts), number of model labels)."""
 
+Tokenize = Callable[[list[str], int], dict[str, np.ndarray]]
+"""(texts, max tokens) -> padded int64 arrays: input_ids, attention_mask and, where the tokenizer has them, token_type_ids."""
+
 
 class ModelError(Exception):
     """Raised by ``load_classifier`` when a model cannot be found, read or mapped.
@@ -204,25 +207,21 @@ def _load(
     if chosen not in BACKENDS or chosen == "auto":
         raise ModelError(f"{directory / CARD_FILE}: unknown backend {chosen!r}; use one of {BACKENDS[1:]}")
 
-    from transformers import AutoConfig, AutoTokenizer
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in worker logs and the CLI
-    try:
-        config = AutoConfig.from_pretrained(directory)
-        tokenizer = AutoTokenizer.from_pretrained(directory)
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read the model in {directory}: {exc}") from exc
-    labels = tuple(str(config.id2label[i]) for i in sorted(config.id2label))
+    config = _read_json(directory / "config.json")
+    labels = _labels(config, directory)
     try:
         resolution = resolve_labels(dict(enumerate(labels)), label_map)
     except LabelError as exc:
         raise ModelError(f"{ref}: {exc}") from exc
-    length = min(max_length, tokenizer.model_max_length, getattr(config, "max_position_embeddings", max_length))
-    if chosen == "torch":
-        logits = _torch_scorer(directory, tokenizer, length, threads)
+    if chosen != "torch" and (directory / "tokenizer.json").is_file():
+        tokenize, model_max = _plain_tokenizer(directory)  # ONNX without transformers: no torch in the process
     else:
-        logits = _onnx_scorer(directory / ONNX_FILES[chosen], tokenizer, length, threads)
+        tokenize, model_max = _transformers_tokenizer(directory)
+    length = min(max_length, model_max, int(config.get("max_position_embeddings", max_length)))
+    if chosen == "torch":
+        logits = _torch_scorer(directory, tokenize, length, threads)
+    else:
+        logits = _onnx_scorer(directory / ONNX_FILES[chosen], tokenize, length, threads)
     # One call now: a model whose output does not fit its labels fails the start, not every batch
     # later, and the first real batch does not pay the warm-up.
     width = logits(["Luister"]).shape[-1]
@@ -286,7 +285,80 @@ def read_card(directory: Path) -> dict[str, Any]:
     return card
 
 
-def _torch_scorer(directory: Path, tokenizer: Any, max_length: int, threads: int) -> Scorer:
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ModelError(f"{path} must hold a JSON object")
+    return data
+
+
+def _labels(config: dict[str, Any], directory: Path) -> tuple[str, ...]:
+    """The model's labels in output order, as transformers reads them (``LABEL_n`` when unnamed)."""
+    id2label = config.get("id2label")
+    if not id2label:
+        return tuple(f"LABEL_{i}" for i in range(int(config.get("num_labels", 2))))
+    try:
+        ordered = sorted((int(i), str(label)) for i, label in id2label.items())
+    except (AttributeError, ValueError) as exc:
+        raise ModelError(f"{directory / 'config.json'}: id2label must map numbers to names") from exc
+    if [i for i, _ in ordered] != list(range(len(ordered))):
+        raise ModelError(f"{directory / 'config.json'}: id2label must number its labels 0..{len(ordered) - 1}")
+    return tuple(label for _, label in ordered)
+
+
+def _transformers_tokenizer(directory: Path) -> tuple[Tokenize, int]:
+    from transformers import AutoTokenizer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a "Loading weights" bar per load is noise in worker logs and the CLI
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(directory)
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot read the tokenizer in {directory}: {exc}") from exc
+
+    def tokenize(texts: list[str], max_length: int) -> dict[str, np.ndarray]:
+        batch = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="np")
+        return {name: np.asarray(values, dtype=np.int64) for name, values in batch.items()}
+
+    return tokenize, int(min(tokenizer.model_max_length, 1 << 20))
+
+
+def _plain_tokenizer(directory: Path) -> tuple[Tokenize, int]:
+    """The fast tokenizer in ``tokenizer.json`` read with the ``tokenizers`` library alone.
+
+    transformers would import torch (about 700 MiB resident) just to tokenize; the
+    ONNX backends need neither. Same pieces, same padding and truncation as
+    transformers (``tests/unit/classify`` holds the two to equal ids)."""
+    from tokenizers import Tokenizer
+
+    settings = _read_json(directory / "tokenizer_config.json") if (directory / "tokenizer_config.json").is_file() \
+        else {}
+    try:
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    except Exception as exc:  # the Rust side raises a bare Exception on malformed files
+        raise ModelError(f"cannot read {directory / 'tokenizer.json'}: {exc}") from exc
+    pad = settings.get("pad_token")
+    pad = pad.get("content") if isinstance(pad, dict) else pad
+    pad_id = tokenizer.token_to_id(pad) if pad else None
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+
+    def tokenize(texts: list[str], max_length: int) -> dict[str, np.ndarray]:
+        tokenizer.enable_truncation(max_length)
+        tokenizer.enable_padding(direction=settings.get("padding_side", "right"), pad_id=pad_id or 0,
+                                 pad_token=pad or "[PAD]")
+        encodings = tokenizer.encode_batch(texts)
+        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+
+    return tokenize, int(min(settings.get("model_max_length", 1 << 20), 1 << 20))
+
+
+def _torch_scorer(directory: Path, tokenize: Tokenize, max_length: int, threads: int) -> Scorer:
     import torch
     from transformers import AutoModelForSequenceClassification
 
@@ -295,14 +367,14 @@ def _torch_scorer(directory: Path, tokenizer: Any, max_length: int, threads: int
     model = AutoModelForSequenceClassification.from_pretrained(directory).eval()
 
     def score(texts: list[str]) -> np.ndarray:
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+        batch = {name: torch.from_numpy(values) for name, values in tokenize(texts, max_length).items()}
         with torch.inference_mode():
             return model(**batch).logits.float().numpy()
 
     return score
 
 
-def _onnx_scorer(path: Path, tokenizer: Any, max_length: int, threads: int) -> Scorer:
+def _onnx_scorer(path: Path, tokenize: Tokenize, max_length: int, threads: int) -> Scorer:
     import onnxruntime as ort
 
     if not path.is_file():
@@ -320,9 +392,8 @@ def _onnx_scorer(path: Path, tokenizer: Any, max_length: int, threads: int) -> S
     output = "logits" if "logits" in outputs else outputs[0]
 
     def score(texts: list[str]) -> np.ndarray:
-        batch = tokenizer(texts, padding=True, truncation=True, max_length=max_length, return_tensors="np")
-        ids = batch["input_ids"].astype(np.int64)
-        feed = {name: batch[name].astype(np.int64) if name in batch else np.zeros_like(ids) for name in inputs}
+        batch = tokenize(texts, max_length)
+        feed = {name: batch[name] if name in batch else np.zeros_like(batch["input_ids"]) for name in inputs}
         return session.run([output], feed)[0]
 
     return score

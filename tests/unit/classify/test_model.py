@@ -190,3 +190,28 @@ def test_an_onnx_file_from_another_checkpoint_is_refused(make_model, joint_model
     shutil.copytree(joint_model / "onnx", stars / "onnx")  # 12 outputs, 5 labels
     with pytest.raises(ModelError, match="gives 12 scores per text but its config has 5 labels"):
         load_classifier(stars, backend="onnx")
+
+
+def test_the_onnx_tokenizer_gives_transformers_ids_without_importing_it(joint_model):
+    from processors.classify.model import _plain_tokenizer, _transformers_tokenizer
+
+    plain, plain_max = _plain_tokenizer(joint_model)
+    reference, reference_max = _transformers_tokenizer(joint_model)
+    assert plain_max == reference_max == 128
+    texts = [*TEXTS, "", "😡😡 👏", "blij " * 400]  # padding, unknown pieces, a text cut at 16 tokens
+    ours, theirs = plain(texts, 16), reference(texts, 16)
+    for name in ("input_ids", "attention_mask"):
+        assert ours[name].shape == theirs[name].shape == (len(texts), 16)
+        assert (ours[name] == theirs[name]).all(), name
+
+
+def test_an_onnx_backend_runs_without_torch_in_the_process(joint_model):
+    """transformers imports torch (~700 MiB resident): the ONNX path must not need either."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from processors.classify.model import load_classifier; "
+             f"c = load_classifier({str(joint_model)!r}, backend='onnx-int8'); c.classify(['waar blijft mijn pakket']); "
+             "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
