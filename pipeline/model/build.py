@@ -57,7 +57,7 @@ def build(dest: Path, recipe: Recipe, *, corpus: Path = CORPUS, force: bool = Fa
     examples = read_corpus(files)
     words = dutch_words() if recipe.base == "e5" else None
     train(examples, dest, recipe, words=words, progress=progress, digest=digest)
-    export_onnx(dest)
+    export_onnx(dest, int8=recipe.int8)
     meta = json.loads((dest / "luister.json").read_text(encoding="utf-8"))
     meta["recipe"] = asdict(recipe)
     meta["train_seconds"] = round(time.monotonic() - started, 1)

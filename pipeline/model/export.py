@@ -10,8 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def export_onnx(model_dir: Path, *, int8: bool = True) -> list[Path]:
-    """Write model_dir/onnx/model.onnx (and model.int8.onnx); returns the files written."""
+def export_onnx(model_dir: Path, *, int8: str | None = "per-channel") -> list[Path]:
+    """Write model_dir/onnx/model.onnx and, unless ``int8`` is None, model.int8.onnx; returns the files written.
+
+    int8 is dynamic quantization of the weights of every MatMul, with one scale per
+    output column ("per-channel") or per matrix ("per-tensor"). On the default
+    model's held-out split, per-tensor scales changed 43 of 567 intent labels
+    (intent macro-F1 -0.019 against fp32), per-channel 28 (-0.007, within
+    the split's noise) at the same speed: see docs/decisions.md.
+    """
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -41,7 +48,9 @@ def export_onnx(model_dir: Path, *, int8: bool = True) -> list[Path]:
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
+        if int8 not in ("per-channel", "per-tensor"):
+            raise ValueError(f"int8 must be 'per-channel' or 'per-tensor', not {int8!r}")
         q8 = out / "model.int8.onnx"
-        quantize_dynamic(str(fp32), str(q8), weight_type=QuantType.QInt8)
+        quantize_dynamic(str(fp32), str(q8), weight_type=QuantType.QInt8, per_channel=int8 == "per-channel")
         written.append(q8)
     return written

