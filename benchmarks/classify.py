@@ -2,7 +2,7 @@
 
 For each backend (torch eager, ONNX Runtime fp32, ONNX Runtime dynamic int8) a
 fresh process loads the model and classifies the same posts at batch sizes 1,
-8, 32 and 64 (2 threads, as the worker runs), then reports its peak resident
+8, 16, 32 and 64 (2 threads, as the worker runs), then reports its peak resident
 memory; the parent scores each backend on the held-out test split too.
 Throughput is reported as a ratio to torch at batch 1 measured in the same run.
 Results are appended to BENCHMARKS.md with the machine and the date.
@@ -26,7 +26,7 @@ from pipeline.model.train import read_corpus
 from pipeline.settings import Settings
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
-BATCH_SIZES = (1, 8, 32, 64)
+BATCH_SIZES = (1, 8, 16, 32, 64)
 POSTS = 256  # per measurement: the test split's texts, cycled (short posts and long reviews)
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 

@@ -1,9 +1,11 @@
 """`make bench`: end-to-end throughput and latency of the pipeline on the local stack.
 
 Measures, in one run on one machine:
-- baseline: the same posts bulk-indexed straight into the engine (no Kafka, no workers);
+- baseline: the same posts validated, enriched and bulk-indexed straight into the engine (no Kafka, no workers);
 - pipeline throughput: posts/s from the first publish to posts.raw until all are searchable;
-- pipeline latency: p50/p99 from publish to searchable, at a steady modest rate.
+- pipeline latency: p50/p99 from publish to searchable, at a steady modest rate;
+the pipeline twice, with the classify stage off and on (the default model), so
+the classifier's cost on the whole pipeline is a ratio from the same run.
 Results are appended to BENCHMARKS.md with the machine and the date. Absolute
 times on shared machines are noisy: read the ratio to the baseline.
 """
@@ -116,38 +118,62 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, {platform.system()} {platform.release()}"
 
 
+def pipeline_run(settings: Settings, tmp: Path, *, first: int, classify: bool) -> tuple[float, list[float]]:
+    """Start fresh ingest + indexer workers (classify on or off) and measure throughput, then latency."""
+    settings.classify.enabled = classify
+    workers = [Worker(settings, role, tmp) for role in ("ingest", "indexer")]
+    for w in workers:
+        w.start()
+    try:
+        throughput(settings, workers, first, 1)  # warm-up: consumer groups joined, model loaded
+        tput = throughput(settings, workers, first + 1, THROUGHPUT_POSTS)
+        lat = latency(settings, workers, first + 100_000, LATENCY_POSTS)
+    finally:
+        for w in workers:
+            w.stop()
+    return tput, lat
+
+
+def _percentiles(lat: list[float]) -> tuple[float, float]:
+    return statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = _bench_settings(Path(tmp))
         stack.up(settings)
         ensure_topics(settings)
         setup_indices(connect(settings.search), settings.search.index_prefix)
-        workers = [Worker(settings, role, Path(tmp)) for role in ("ingest", "indexer")]
-        for w in workers:
-            w.start()
         try:
-            throughput(settings, workers, 0, 1)  # warm-up: topics, consumer groups, index created
             base = baseline(settings, THROUGHPUT_POSTS)
-            tput = throughput(settings, workers, 1, THROUGHPUT_POSTS)
-            lat = latency(settings, workers, 100_000, LATENCY_POSTS)
+            plain, plain_lat = pipeline_run(settings, Path(tmp), first=0, classify=False)
+            full, full_lat = pipeline_run(settings, Path(tmp), first=1_000_000, classify=True)
         finally:
-            for w in workers:
-                w.stop()
             connect(settings.search).delete_index(posts_index(settings.search.index_prefix))
-    p50 = statistics.median(lat)
-    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    from processors.classify.model import read_card
+
+    backend = settings.classify.backend
+    if backend == "auto":
+        backend = f"auto: {read_card(Path(settings.classify.model)).get('backend', 'torch')}"
+    model = f"{settings.classify.model} ({backend}, {settings.classify.threads} threads, " \
+            f"batch {settings.classify.batch_size})"
+    rows = [("classify off", plain, plain_lat), (f"classify on: {model}", full, full_lat)]
+    table = "\n".join(
+        f"| {name} | {tput:,.0f} posts/s | {tput / base:.2f} | {_percentiles(lat)[0] * 1000:,.0f} ms | "
+        f"{_percentiles(lat)[1] * 1000:,.0f} ms ({len(lat)}/{LATENCY_POSTS}) |"
+        for name, tput, lat in rows)
     section = (
-        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — skeleton (validate → enriched → index)\n\n"
-        f"Machine: {_machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each.\n\n"
-        f"| measure | value |\n| --- | --- |\n"
-        f"| baseline: validate + bulk index directly, no Kafka ({THROUGHPUT_POSTS} posts) | {base:,.0f} posts/s |\n"
-        f"| pipeline throughput, posts.raw → searchable ({THROUGHPUT_POSTS} posts) | {tput:,.0f} posts/s |\n"
-        f"| pipeline / baseline | {tput / base:.2f} |\n"
-        f"| latency publish → searchable at {LATENCY_RATE} posts/s, p50 | {p50 * 1000:,.0f} ms |\n"
-        f"| latency p99 ({len(lat)}/{LATENCY_POSTS} posts seen) | {p99 * 1000:,.0f} ms |\n"
+        f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — pipeline end to end (validate → enrich → classify → index)\n\n"
+        f"Machine: {_machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each. "
+        f"Throughput: {THROUGHPUT_POSTS} posts from posts.raw until all are searchable; latency: publish → "
+        f"searchable at {LATENCY_RATE} posts/s. Baseline: validate + enrich + bulk index directly, no Kafka, "
+        f"no classify = {base:,.0f} posts/s.\n\n"
+        f"| pipeline | throughput | / baseline | latency p50 | latency p99 (seen) |\n| --- | --- | --- | --- | --- |\n"
+        f"{table}\n\n"
+        f"Classify on / off: {full / plain:.2f} of the throughput.\n"
     )
     if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench` (benchmarks/e2e.py); newest last.\n")
+        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n")
     with RESULTS.open("a") as f:
         f.write(section)
     print(section)

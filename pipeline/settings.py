@@ -163,7 +163,7 @@ class ClassifySettings(BaseModel):
         "else torch.",
     )
     batch_size: int = Field(
-        32, ge=1, description="Texts per model call (the ingest batch, worker.batch_size, is split into these)."
+        16, ge=1, description="Texts per model call (the ingest batch, worker.batch_size, is split into these)."
     )
     max_length: int = Field(
         256, ge=8, description="Tokens of a post the model reads; the rest is cut (capped by the model's own limit)."

@@ -79,7 +79,7 @@ class Classifier:
     labels: tuple[str, ...]
     resolution: Resolution
     logits: Scorer
-    batch_size: int = 32
+    batch_size: int = 16
     max_chars: int = char_budget(DEFAULT_MAX_LENGTH)
 
     @property
@@ -177,7 +177,7 @@ def load_classifier(
     allow_download: bool = False,
     max_length: int = DEFAULT_MAX_LENGTH,
     threads: int = 2,
-    batch_size: int = 32,
+    batch_size: int = 16,
     label_map: LabelMap | None = None,
 ) -> Classifier:
     """Load one model from a directory or a hub id, ready to classify.
@@ -197,7 +197,7 @@ def load_classifier(
 
 def _load(
     ref: str | Path, *, backend: Backend = "auto", allow_download: bool = False, max_length: int = DEFAULT_MAX_LENGTH,
-    threads: int = 2, batch_size: int = 32, label_map: LabelMap | None = None,
+    threads: int = 2, batch_size: int = 16, label_map: LabelMap | None = None,
 ) -> Classifier:
     if backend not in BACKENDS:
         raise ModelError(f"unknown backend {backend!r}; use one of {BACKENDS}")

@@ -25,6 +25,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LUISTER_WORKER__SESSION_TIMEOUT_S": str(settings.worker.session_timeout_s),
         "LUISTER_WORKER__METRICS_PORT": str(settings.worker.metrics_port),
         "LUISTER_INDEXER__RETRY_MAX_S": str(settings.indexer.retry_max_s),
+        "LUISTER_CLASSIFY__ENABLED": str(settings.classify.enabled).lower(),
         "LUISTER_LOG_LEVEL": "info",
     })
     return env
