@@ -32,6 +32,7 @@ test: install lint unit model integration
 lint: install
 	$(BIN)/lint-imports
 	$(BIN)/luister schemas --check
+	$(BIN)/luister es export --check
 
 unit: install
 	$(BIN)/pytest -q tests/unit

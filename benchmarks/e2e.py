@@ -23,7 +23,7 @@ from pathlib import Path
 
 from crawlers.publish import RawPublisher
 from pipeline import stack
-from pipeline.search import connect, index_posts, posts_index, setup_indices
+from pipeline.search import connect, drop_indices, index_posts, posts_index, setup_indices
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
 from processors.enrich import EnrichState, enrich
@@ -61,17 +61,18 @@ def _searchable(settings: Settings, ids: list[str]) -> set[str]:
 def baseline(settings: Settings, n: int) -> float:
     """posts/s for validate + enrich + bulk index straight into the engine, then refresh."""
     client = connect(settings.search)
-    index = setup_indices(client, settings.search.index_prefix + "-baseline")
+    prefix = settings.search.index_prefix + "-baseline"
+    setup_indices(client, prefix)
     values = [raw_post_bytes(i) for i in range(n)]
     state = EnrichState(guesser=LinguaGuesser())  # before the clock starts: workers build it once at start-up
     start = time.perf_counter()
     posts = [enrich(validate_raw(v, None, max_bytes=1 << 20).record, state=state, now=datetime.now(UTC)).record
              for v in values]
     for i in range(0, n, settings.indexer.batch_size):
-        index_posts(client, index, posts[i:i + settings.indexer.batch_size])
-    client.refresh(index)
+        index_posts(client, prefix, posts[i:i + settings.indexer.batch_size])
+    client.refresh(posts_index(prefix))
     elapsed = time.perf_counter() - start
-    client.delete_index(index)
+    drop_indices(client, prefix)
     return n / elapsed
 
 
@@ -149,7 +150,7 @@ def main() -> None:
             plain, plain_lat = pipeline_run(settings, Path(tmp), first=0, classify=False)
             full, full_lat = pipeline_run(settings, Path(tmp), first=1_000_000, classify=True)
         finally:
-            connect(settings.search).delete_index(posts_index(settings.search.index_prefix))
+            drop_indices(connect(settings.search), settings.search.index_prefix)
     from processors.classify.model import read_card
 
     backend = settings.classify.backend

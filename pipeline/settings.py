@@ -50,9 +50,15 @@ class SearchSettings(BaseModel):
     api_key: SecretStr | None = Field(None, description="Elasticsearch API key (used instead of basic auth).")
     verify_certs: bool = Field(True, description="Verify TLS certificates for https URLs.")
     index_prefix: str = Field(
-        "luister", description="Index names start with this prefix (posts index: '<prefix>-posts')."
+        "luister", description="Index names start with this prefix (monthly '<prefix>-posts-YYYY.MM' behind the "
+        "alias '<prefix>-posts')."
     )
     request_timeout_s: float = Field(30.0, gt=0, description="Timeout for one request to the engine.")
+    retention_days: int | None = Field(
+        395, ge=1, description="Keep posts at least this many days (13 months: a year-on-year report still has its "
+        "baseline); the lifecycle policy (ILM/ISM) or `luister es prune` deletes older monthly indices. "
+        "None keeps everything.",
+    )
 
 
 class StackSettings(BaseModel):

@@ -18,6 +18,11 @@ class SearchUnavailable(Exception):
     any other client error is a bug or a bad request and propagates as is."""
 
 
+class LifecycleUnsupported(Exception):
+    """The engine has no lifecycle management (an OpenSearch without the ISM plugin, e.g. the local
+    node): retention then needs `luister es prune` on a schedule."""
+
+
 class BadQuery(Exception):
     """The engine refused a search request (HTTP 400): the query is wrong, not the engine."""
 
@@ -29,9 +34,14 @@ def _transient(status: object) -> bool:
 class SearchClient(Protocol):
     """What the search layer needs from a client; both adapters provide exactly this."""
 
+    engine: str  # "opensearch" or "elasticsearch": which lifecycle API (ISM or ILM) it speaks
+
     def ping(self) -> bool: ...
+    def put_component_template(self, name: str, body: dict[str, Any]) -> None: ...
     def put_index_template(self, name: str, body: dict[str, Any]) -> None: ...
+    def put_lifecycle(self, name: str, body: dict[str, Any]) -> None: ...
     def create_index(self, index: str) -> None: ...
+    def indices(self, pattern: str) -> list[str]: ...
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
     def count(self, index: str, body: dict[str, Any] | None = None) -> int: ...
@@ -59,6 +69,8 @@ def _root_cause(info: object) -> str:
 class OpenSearchAdapter:
     """opensearch-py, for OpenSearch 2.x."""
 
+    engine = "opensearch"
+
     def __init__(self, settings: SearchSettings) -> None:
         from opensearchpy import OpenSearch
 
@@ -73,12 +85,33 @@ class OpenSearchAdapter:
     def ping(self) -> bool:
         return bool(self._c.ping())
 
+    def put_component_template(self, name: str, body: dict[str, Any]) -> None:
+        self._c.cluster.put_component_template(name=name, body=body)
+
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
         self._c.indices.put_index_template(name=name, body=body)
+
+    def put_lifecycle(self, name: str, body: dict[str, Any]) -> None:
+        """Create or replace an ISM policy (a replacement must name the version it replaces)."""
+        from opensearchpy.exceptions import NotFoundError, RequestError
+
+        path = f"/_plugins/_ism/policies/{name}"
+        try:
+            current = self._c.transport.perform_request("GET", path)
+        except NotFoundError:
+            current = None
+        except RequestError as exc:  # 400 "no handler found for uri": the ISM plugin is not installed
+            raise LifecycleUnsupported(f"OpenSearch without the ISM plugin ({exc.error})") from exc
+        version = {} if current is None else {"if_seq_no": current["_seq_no"],
+                                               "if_primary_term": current["_primary_term"]}
+        self._c.transport.perform_request("PUT", path, body=body, params=version)
 
     def create_index(self, index: str) -> None:
         if not self._c.indices.exists(index=index):
             self._c.indices.create(index=index)
+
+    def indices(self, pattern: str) -> list[str]:
+        return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))
 
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
         from opensearchpy.exceptions import ConnectionError, TransportError
@@ -119,6 +152,8 @@ class OpenSearchAdapter:
 class ElasticsearchAdapter:
     """The official elasticsearch client 8.x, for Elasticsearch 8 (its product check refuses OpenSearch)."""
 
+    engine = "elasticsearch"
+
     def __init__(self, settings: SearchSettings) -> None:
         from elasticsearch import Elasticsearch
 
@@ -138,12 +173,22 @@ class ElasticsearchAdapter:
     def ping(self) -> bool:
         return bool(self._c.ping())
 
+    def put_component_template(self, name: str, body: dict[str, Any]) -> None:
+        self._c.cluster.put_component_template(name=name, body=body)
+
     def put_index_template(self, name: str, body: dict[str, Any]) -> None:
-        self._c.indices.put_index_template(name=name, **body)
+        self._c.indices.put_index_template(name=name, body=body)
+
+    def put_lifecycle(self, name: str, body: dict[str, Any]) -> None:
+        """Create or replace an ILM policy."""
+        self._c.ilm.put_lifecycle(name=name, body=body)
 
     def create_index(self, index: str) -> None:
         if not self._c.indices.exists(index=index):
             self._c.indices.create(index=index)
+
+    def indices(self, pattern: str) -> list[str]:
+        return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))
 
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
         from elasticsearch import ApiError, TransportError

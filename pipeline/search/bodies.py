@@ -5,6 +5,7 @@ accept the same JSON for everything here; only the client call differs
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from processors.relevance.analysis import KEYWORD_FIELDS, TEXT_FIELDS, match_fields
@@ -109,41 +110,122 @@ POSTS_MAPPINGS: dict[str, Any] = {
 }
 
 
+# -- storage: monthly indices behind read aliases, with a retention lifecycle -------------------------------------
+#
+# A post is written to the index of the month it was published in (UTC), e.g. luister-posts-2026.11;
+# the template puts every such index behind the alias luister-posts, which is what every reader
+# searches. The month comes from the post itself, so a redelivered post always lands in the same
+# index and overwrites its own _id (a data stream would not allow that: it only appends, and a
+# rollover between two deliveries would index the post twice).
+
+
 def posts_index(prefix: str) -> str:
-    """Name of the posts index for an index prefix."""
+    """The alias every reader searches: all monthly posts indices of this prefix."""
     return f"{prefix}-posts"
 
 
 def unmatched_index(prefix: str) -> str:
-    """Where posts that match no monitor or competitor go when a monitor keeps them (`unmatched: keep`):
-    apart, so dashboards and reports over the posts index only ever see monitored posts."""
-    return f"{posts_index(prefix)}-unmatched"
+    """Alias of the posts that match no monitor or competitor, kept when a monitor says `unmatched: keep`:
+    apart, so dashboards and reports over the posts alias only ever see monitored posts."""
+    return f"{prefix}-unmatched"
+
+
+def monthly_index(alias: str, when: datetime) -> str:
+    """The concrete index of an alias for the month of ``when`` (UTC): '<alias>-YYYY.MM'."""
+    return f"{alias}-{when.astimezone(UTC):%Y.%m}"
 
 
 def index_for(post: EnrichedPost, prefix: str) -> str:
-    """The index a post belongs in: the posts index, or the unmatched index for a post of no monitor."""
-    return posts_index(prefix) if post.monitors or post.competitors else unmatched_index(prefix)
+    """The concrete index a post is written to: its publication month's posts or unmatched index."""
+    alias = posts_index(prefix) if post.monitors or post.competitors else unmatched_index(prefix)
+    return monthly_index(alias, post.published_at)
 
 
-def posts_template(prefix: str) -> dict[str, Any]:
-    """Composable index template for the posts index (and any later '<prefix>-posts-*')."""
+def component_templates(prefix: str) -> dict[str, dict[str, Any]]:
+    """The two composable building blocks both index templates use: index settings (shards, refresh;
+    what an operator tunes per cluster) and the mapping with the analysis it needs (an engine checks
+    each component on its own, so the analyzers must travel with the fields that use them)."""
+    index_settings = {k: v for k, v in POSTS_SETTINGS.items() if k != "analysis"}
     return {
-        "index_patterns": [posts_index(prefix), f"{posts_index(prefix)}-*"],
-        "priority": 200,
-        "template": {"settings": POSTS_SETTINGS, "mappings": POSTS_MAPPINGS},
-        "_meta": {"managed_by": "luister"},
+        f"{prefix}-posts-settings": {"template": {"settings": index_settings}, "_meta": _META},
+        f"{prefix}-posts-mappings": {"template": {"settings": {"analysis": POSTS_SETTINGS["analysis"]},
+                                                  "mappings": POSTS_MAPPINGS}, "_meta": _META},
     }
 
 
-def bulk_operations(index: str, posts: Iterable[EnrichedPost]) -> list[dict[str, Any]]:
-    """Bulk 'index' operations with _id = post_id, so a redelivered post overwrites itself.
+def index_templates(prefix: str, *, lifecycle: str | None = None) -> dict[str, dict[str, Any]]:
+    """Index templates for the monthly posts and unmatched indices: the components plus the read alias.
+
+    ``lifecycle`` names an Elasticsearch ILM policy to attach (``index.lifecycle.name``);
+    OpenSearch's ISM attaches its policy by index pattern instead (``ism_policy``).
+    """
+    settings = {"index.lifecycle.name": lifecycle} if lifecycle else {}
+    return {
+        alias: {
+            "index_patterns": [f"{alias}-*"],
+            "composed_of": list(component_templates(prefix)),
+            "priority": 200,
+            "template": {"aliases": {alias: {}}, **({"settings": settings} if settings else {})},
+            "_meta": _META,
+        }
+        for alias in (posts_index(prefix), unmatched_index(prefix))
+    }
+
+
+def retention_min_age_days(retention_days: int) -> int:
+    """Age of a monthly index at which it may be deleted: its last post is then ``retention_days`` old.
+
+    Both lifecycles count an index's age from its creation, normally in the month's first hours
+    (the first post of the month creates it), so a month's posts live ``retention_days`` to
+    ``retention_days + 31`` days: never less than promised.
+    """
+    return retention_days + 31
+
+
+def ilm_policy(retention_days: int) -> dict[str, Any]:
+    """Elasticsearch ILM: keep a monthly index, delete it once all its posts are past retention."""
+    return {"policy": {
+        "phases": {
+            "hot": {"min_age": "0ms", "actions": {}},
+            "delete": {"min_age": f"{retention_min_age_days(retention_days)}d", "actions": {"delete": {}}},
+        },
+        "_meta": _META,
+    }}
+
+
+def ism_policy(prefix: str, retention_days: int) -> dict[str, Any]:
+    """OpenSearch ISM: the same lifecycle, attached to new monthly indices by pattern (ism_template)."""
+    return {"policy": {
+        "description": f"Luister: delete {prefix} monthly indices {retention_days} days after their last post",
+        "default_state": "hot",
+        "states": [
+            {"name": "hot", "actions": [], "transitions": [
+                {"state_name": "delete",
+                 "conditions": {"min_index_age": f"{retention_min_age_days(retention_days)}d"}}]},
+            {"name": "delete", "actions": [{"delete": {}}], "transitions": []},
+        ],
+        "ism_template": [{"index_patterns": [f"{posts_index(prefix)}-*", f"{unmatched_index(prefix)}-*"],
+                          "priority": 100}],
+    }}
+
+
+def lifecycle_policy_name(prefix: str) -> str:
+    return f"{prefix}-posts-retention"
+
+
+_META = {"managed_by": "luister"}
+
+
+def bulk_operations(prefix: str, posts: Iterable[EnrichedPost]) -> list[dict[str, Any]]:
+    """Bulk 'index' operations into each post's monthly index with _id = post_id, so a redelivered
+    post overwrites itself.
 
     Each document also carries ``match``: the post as monitor queries see it
     (analysis.match_fields), which ``monitor_query`` searches.
     """
     ops: list[dict[str, Any]] = []
     for post in posts:
-        ops.append({"index": {"_index": index, "_id": post.post_id}})
+        ops.append({"index": {"_index": index_for(post, prefix), "_id": post.post_id}})
         ops.append({**post.model_dump(mode="json"), "match": match_fields(post)})
     return ops
 

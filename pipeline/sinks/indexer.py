@@ -20,7 +20,7 @@ from pipeline.app import raw_topic
 from pipeline.dead_letter import make_dead_letter
 from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.observability import count
-from pipeline.search import SearchClient, SearchUnavailable, connect, index_for, index_posts, setup_indices
+from pipeline.search import LifecycleUnsupported, SearchClient, SearchUnavailable, connect, index_posts, setup_indices
 from pipeline.settings import IndexerSettings, Settings, topic
 from schemas import DeadReason, EnrichedPost, Topic
 
@@ -29,9 +29,9 @@ log = structlog.get_logger("luister.indexer")
 
 
 async def index_until_done(
-    client: SearchClient, index: str, posts: list[EnrichedPost], conf: IndexerSettings
+    client: SearchClient, prefix: str, posts: list[EnrichedPost], conf: IndexerSettings
 ) -> dict[str, str]:
-    """Index posts, retrying what the engine could not take yet until it takes it.
+    """Index posts (each into its monthly index), retrying what the engine could not take yet until it takes it.
 
     Returns {post_id: reason} for posts the engine rejected for their content
     (those can never succeed and go to the dead-letter topic).
@@ -40,7 +40,7 @@ async def index_until_done(
     pending, delay = posts, conf.retry_initial_s
     while pending:
         try:
-            outcome = await asyncio.to_thread(index_posts, client, index, pending)
+            outcome = await asyncio.to_thread(index_posts, client, prefix, pending)
         except SearchUnavailable as exc:
             log.warning("engine_unavailable_retrying", error=str(exc)[:300], posts=len(pending), delay_s=delay)
         else:
@@ -57,12 +57,18 @@ async def index_until_done(
     return rejected
 
 
-async def ensure_indices(client: SearchClient, prefix: str, conf: IndexerSettings) -> str:
-    """Install the index template and index, waiting for the engine as long as it takes."""
+async def ensure_indices(client: SearchClient, settings: Settings) -> None:
+    """Install the templates, this month's indices and the retention policy, waiting for the engine
+    as long as it takes. An engine without lifecycle management is told once in the log."""
+    conf, prefix = settings.indexer, settings.search.index_prefix
     delay = conf.retry_initial_s
     while True:
         try:
-            return await asyncio.to_thread(setup_indices, client, prefix)
+            await asyncio.to_thread(setup_indices, client, prefix, retention_days=settings.search.retention_days)
+            return
+        except LifecycleUnsupported as exc:
+            log.warning("retention_not_enforced", reason=str(exc), fix="run `luister es prune` daily")
+            return
         except Exception as exc:  # any failure here (engine down, starting up) is retried, and logged
             log.warning("index_setup_retrying", error=f"{type(exc).__name__}: {str(exc)[:300]}", delay_s=delay)
             await asyncio.sleep(delay)
@@ -87,7 +93,7 @@ def register(app: faust.App, settings: Settings) -> None:
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def index(stream: faust.StreamT) -> None:
-        await ensure_indices(client, settings.search.index_prefix, conf)  # the template covers the unmatched index
+        await ensure_indices(client, settings)
         async for events in stream.take_events(conf.batch_size, within=conf.flush_interval_s):
             letters, latest = [], {}
             for event in events:
@@ -98,12 +104,8 @@ def register(app: faust.App, settings: Settings) -> None:
                     continue
                 latest[post.post_id] = (post, event)  # a redelivered post in one batch is indexed once
             async with unfinished_batch_is_a_crash("indexer"):
-                targets: dict[str, list[EnrichedPost]] = {}
-                for post, _ in latest.values():
-                    targets.setdefault(index_for(post, settings.search.index_prefix), []).append(post)
-                rejected: dict[str, str] = {}
-                for target, posts in targets.items():
-                    rejected.update(await index_until_done(client, target, posts, conf))
+                posts = [post for post, _ in latest.values()]
+                rejected = await index_until_done(client, settings.search.index_prefix, posts, conf)
                 letters += [
                     dead_letter(latest[pid][1], DeadReason.REJECTED_BY_ENGINE, why) for pid, why in rejected.items()
                 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.search import connect, index_posts, monitor_query, setup_indices
+from pipeline.search import connect, drop_indices, index_posts, monitor_query, setup_indices
 from processors.enrich import EnrichState, enrich
 from processors.language import LinguaGuesser
 from processors.relevance.analysis import match_fields
@@ -99,21 +99,23 @@ def _corpus() -> list[EnrichedPost]:
     raws += [RawPost.model_validate(raw_post_dict(n, external_id=f"awkward-{name}", text=text))
              for n, (name, text) in enumerate(AWKWARD.items())]
     by_id = {p.post_id: enrich(p, state=state, now=NOW).record for p in raws}  # redeliveries: one document
-    return list(by_id.values())
+    # every post into the posts alias this test searches (matching is what is compared, not routing)
+    return [p.model_copy(update={"monitors": ["parity"]}) for p in by_id.values()]
 
 
 @pytest.fixture(scope="module")
 def corpus(stack, settings):
     """(client, index, {post_id: Document}) with the corpus indexed and searchable."""
     client = connect(settings.search)
-    index = setup_indices(client, unique_name("parity"))
+    prefix = unique_name("parity")
+    index = setup_indices(client, prefix)
     posts = _corpus()
     for i in range(0, len(posts), 200):
-        outcome = index_posts(client, index, posts[i:i + 200])
+        outcome = index_posts(client, prefix, posts[i:i + 200])
         assert not outcome.rejected and not outcome.retry, outcome
     client.refresh(index)
     yield client, index, {p.post_id: Document.from_fields(match_fields(p)) for p in posts}, posts
-    client.delete_index(index)
+    drop_indices(client, prefix)
     client.close()
 
 

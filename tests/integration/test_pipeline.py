@@ -14,7 +14,7 @@ import pytest
 
 from crawlers.publish import RawPublisher
 from pipeline import progress, stack
-from pipeline.search import connect, posts_index
+from pipeline.search import connect, drop_indices, posts_index
 from pipeline.settings import Settings
 from pipeline.topics import ensure_topics
 from schemas import DeadReason, Topic
@@ -40,7 +40,7 @@ def env(stack, settings, unique, tmp_path):
     yield test_settings, workers
     for w in workers.values():
         w.stop()
-    connect(test_settings.search).delete_index(posts_index(name))
+    drop_indices(connect(test_settings.search), name)
 
 
 def publish(settings: Settings, records: list[tuple[bytes | None, bytes]], per_second: float | None = None) -> None:

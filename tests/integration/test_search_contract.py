@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.search import BadQuery, connect, count_by, index_posts, search_posts, setup_indices
+from pipeline.search import BadQuery, connect, count_by, drop_indices, index_posts, search_posts, setup_indices
 from pipeline.settings import SearchSettings
 from schemas import EnrichedPost, RawPost
 from tests.helpers import raw_post_dict
@@ -39,31 +39,32 @@ def engine(request, stack, settings, unique):
     client = connect(conf)
     prefix = unique("contract")
     index = setup_indices(client, prefix)
-    yield client, index
-    client.delete_index(index)
+    yield client, prefix, index
+    drop_indices(client, prefix)
     client.close()
 
 
 def _post(n: int, channel: str, text: str) -> EnrichedPost:
     raw = RawPost.model_validate(raw_post_dict(n, channel=channel, text=text))
-    return EnrichedPost(**raw.model_dump(), enriched_at=NOW, stages=["validate"])
+    # a post of a monitor: posts of none go to the unmatched indices, which this contract does not read
+    return EnrichedPost(**raw.model_dump(), enriched_at=NOW, stages=["validate"], monitors=["bestelbaas"])
 
 
-def _load(client, index) -> None:
-    outcome = index_posts(client, index, [_post(n, ch, text) for n, (ch, text) in TEXTS.items()])
+def _load(client, prefix, index) -> None:
+    outcome = index_posts(client, prefix, [_post(n, ch, text) for n, (ch, text) in TEXTS.items()])
     assert sorted(outcome.indexed) == sorted(f"x:t{n}" for n in TEXTS) and not outcome.rejected
     client.refresh(index)
 
 
 def test_setup_is_repeatable(engine):
-    client, index = engine
-    setup_indices(client, index.removesuffix("-posts"))
+    client, prefix, index = engine
+    assert setup_indices(client, prefix) == index
 
 
 def test_indexing_twice_keeps_one_document_per_post(engine):
-    client, index = engine
-    _load(client, index)
-    _load(client, index)
+    client, prefix, index = engine
+    _load(client, prefix, index)
+    _load(client, prefix, index)
     assert client.count(index) == len(TEXTS)
 
 
@@ -80,44 +81,44 @@ def test_indexing_twice_keeps_one_document_per_post(engine):
     ],
 )
 def test_lucene_queries(engine, query, expected):
-    client, index = engine
-    _load(client, index)
+    client, prefix, index = engine
+    _load(client, prefix, index)
     total, hits = search_posts(client, index, query, size=50)
     assert total == len(expected)
     assert {h["post_id"] for h in hits} == {f"x:t{n}" for n in expected}
 
 
 def test_highlight_marks_the_match(engine):
-    client, index = engine
-    _load(client, index)
+    client, prefix, index = engine
+    _load(client, prefix, index)
     _, hits = search_posts(client, index, "wifi")
     assert "<em>wifi</em>" in hits[0]["highlight"][0]
 
 
 def test_counts_per_channel(engine):
-    client, index = engine
-    _load(client, index)
+    client, prefix, index = engine
+    _load(client, prefix, index)
     assert count_by(client, index, "channel") == (5, {"x": 3, "facebook": 1, "review": 1})
 
 
 def test_delete_by_query(engine):
-    client, index = engine
-    _load(client, index)
+    client, prefix, index = engine
+    _load(client, prefix, index)
     assert client.delete_by_query(index, {"query": {"term": {"channel": "x"}}}) == 3
     assert client.count(index) == 2
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic warns about the deliberately wrong field type
 def test_a_document_the_mapping_refuses_is_rejected_not_retried(engine):
-    client, index = engine
+    client, prefix, index = engine
     good = _post(1, "x", "prima")
     bad = good.model_copy(update={"post_id": "x:kapot", "engagement": {"likes": "heel veel"}})
-    outcome = index_posts(client, index, [good, bad])
+    outcome = index_posts(client, prefix, [good, bad])
     assert outcome.indexed == ["x:t1"] and not outcome.retry
     assert list(outcome.rejected) == ["x:kapot"] and "400" in outcome.rejected["x:kapot"]
 
 
 def test_a_broken_query_is_a_bad_query(engine):
-    client, index = engine
+    client, prefix, index = engine
     with pytest.raises(BadQuery):
         search_posts(client, index, "text:(")

@@ -3,7 +3,10 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.search import BulkOutcome, index_posts
-from pipeline.search.bodies import POSTS_MAPPINGS, bulk_operations, monitor_query, posts_template, query_body
+from pipeline.search.bodies import (
+    POSTS_MAPPINGS, bulk_operations, component_templates, ilm_policy, index_templates, ism_policy, monitor_query,
+    query_body,
+)
 from schemas import EnrichedPost, RawPost
 from tests.helpers import raw_post_dict
 
@@ -13,9 +16,11 @@ def _post(n):
     return EnrichedPost(**raw.model_dump(), enriched_at=datetime(2026, 11, 20, tzinfo=UTC), stages=["validate"])
 
 
-def test_bulk_uses_post_id_as_document_id():
-    ops = bulk_operations("luister-posts", [_post(1), _post(2)])
-    assert ops[0] == {"index": {"_index": "luister-posts", "_id": "x:t1"}}
+def test_bulk_uses_post_id_as_document_id_in_the_month_of_publication():
+    late = _post(2).model_copy(update={"monitors": ["m"], "published_at": datetime(2026, 12, 31, 23, 30, tzinfo=UTC)})
+    ops = bulk_operations("luister", [_post(1), late])
+    assert ops[0] == {"index": {"_index": "luister-unmatched-2026.11", "_id": "x:t1"}}
+    assert ops[2] == {"index": {"_index": "luister-posts-2026.12", "_id": "x:t2"}}
     assert ops[3]["post_id"] == "x:t2"
 
 
@@ -24,8 +29,42 @@ def test_mapping_covers_every_enriched_field():
     assert set(EnrichedPost.model_fields) <= set(POSTS_MAPPINGS["properties"])
 
 
-def test_template_matches_its_index():
-    assert "test-posts" in posts_template("test")["index_patterns"]
+def test_templates_put_every_monthly_index_behind_its_read_alias():
+    templates = index_templates("test")
+    assert set(templates) == {"test-posts", "test-unmatched"}
+    for alias, template in templates.items():
+        assert template["index_patterns"] == [f"{alias}-*"] and template["template"]["aliases"] == {alias: {}}
+        assert template["composed_of"] == list(component_templates("test"))
+    components = component_templates("test")
+    assert components["test-posts-mappings"]["template"]["mappings"] is POSTS_MAPPINGS
+    assert "analysis" in components["test-posts-mappings"]["template"]["settings"]  # analyzers with their fields
+    assert components["test-posts-settings"]["template"]["settings"]["number_of_shards"] == 1
+    # an Elasticsearch lifecycle is named in the template; OpenSearch's ISM finds indices by pattern
+    named = index_templates("test", lifecycle="test-posts-retention")["test-posts"]["template"]
+    assert named["settings"] == {"index.lifecycle.name": "test-posts-retention"}
+    assert "settings" not in templates["test-posts"]["template"]
+
+
+def test_lifecycle_policies_delete_a_month_once_its_last_post_is_past_retention():
+    ilm = ilm_policy(90)["policy"]["phases"]
+    assert ilm["delete"] == {"min_age": "121d", "actions": {"delete": {}}}
+    ism = ism_policy("test", 90)["policy"]
+    hot, delete = ism["states"]
+    assert hot["transitions"] == [{"state_name": "delete", "conditions": {"min_index_age": "121d"}}]
+    assert delete["actions"] == [{"delete": {}}]
+    assert ism["ism_template"][0]["index_patterns"] == ["test-posts-*", "test-unmatched-*"]
+
+
+def test_expired_indices_are_whole_months_past_retention_and_only_ours():
+    from pipeline.search import expired_indices
+
+    names = ["t-posts-2026.01", "t-posts-2026.02", "t-unmatched-2026.01", "t-posts-2026.03",
+             "t-posts-kapot", "t-posts", "other-posts-2020.01", "t-posts-2026.13"]
+    now = datetime(2026, 4, 1, 12, tzinfo=UTC)
+    # January ended 2026-02-01: 59.5 days before now; February ended 2026-03-01: 31.5 days
+    assert expired_indices(names, "t", 59, now) == ["t-posts-2026.01", "t-unmatched-2026.01"]
+    assert expired_indices(names, "t", 60, now) == []
+    assert expired_indices(names, "t", 31, now) == ["t-posts-2026.01", "t-posts-2026.02", "t-unmatched-2026.01"]
 
 
 def test_empty_query_matches_all():
@@ -105,7 +144,9 @@ def test_posts_of_no_monitor_go_to_the_unmatched_index():
     def enriched(**fields):
         return EnrichedPost(**raw_post_dict(1), enriched_at=datetime(2026, 11, 20, tzinfo=UTC), stages=["x"], **fields)
 
-    assert index_for(enriched(monitors=["bestelbaas"]), "luister") == posts_index("luister") == "luister-posts"
-    assert index_for(enriched(competitors=["kooptoren"]), "luister") == "luister-posts"
-    assert index_for(enriched(), "luister") == unmatched_index("luister") == "luister-posts-unmatched"
-    assert unmatched_index("luister").startswith(posts_index("luister") + "-")  # the posts template applies to it
+    assert index_for(enriched(monitors=["bestelbaas"]), "luister") == "luister-posts-2026.11"
+    assert index_for(enriched(competitors=["kooptoren"]), "luister") == "luister-posts-2026.11"
+    assert index_for(enriched(), "luister") == "luister-unmatched-2026.11"
+    assert (posts_index("luister"), unmatched_index("luister")) == ("luister-posts", "luister-unmatched")
+    # the posts alias's pattern must not take in unmatched indices
+    assert not unmatched_index("luister").startswith(posts_index("luister") + "-")
