@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.es_cli import es_app
 from pipeline.settings import Settings, masked
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ app = typer.Typer(help="Luister: streaming media monitoring and webcare for Dutc
 stack_app = typer.Typer(help="The local Kafka + OpenSearch stack (from Maven Central jars, no Docker).",
                         no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
+app.add_typer(es_app, name="es")
 console = Console(stderr=True)
 out = Console()
 
@@ -55,8 +57,21 @@ def stack_up() -> None:
     except stack.StackError as exc:
         _fail(str(exc))
     ensure_topics(settings)
+    _setup_search(settings)
     console.print("[green]stack is up[/green]: kafka on "
                   f"{settings.kafka.bootstrap_servers}, search engine on {settings.search.url}")
+
+
+def _setup_search(settings: Settings) -> None:
+    """Templates, this month's indices and retention on the local node (it has no ISM: said once)."""
+    from pipeline.search import LifecycleUnsupported, connect, setup_indices
+
+    try:
+        setup_indices(connect(settings.search), settings.search.index_prefix,
+                      retention_days=settings.search.retention_days)
+    except LifecycleUnsupported:
+        console.print("search: templates installed; this node has no ISM, so retention needs "
+                      "`luister es prune` (see README)")
 
 
 @stack_app.command("down")
@@ -230,33 +245,72 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
               "stop everything: [bold].venv/bin/luister stack down[/bold]")
 
 
+def _repeatable(metavar: str, help_text: str) -> Any:
+    """A filter option that may be given more than once: its values are alternatives (OR)."""
+    return typer.Option(metavar=metavar, help=f"{help_text} (repeat for any of several)")
+
+
+_WHEN = "30m, 24h, 7d or 2w back, or an ISO date or date-time (without a zone: Dutch local time)"
+
+
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Lucene query syntax, e.g. 'storing AND channel:x'")],
+    query: Annotated[str, typer.Argument(help="Lucene query syntax, e.g. 'storing AND channel:x'; '*' for all")],
+    monitor: Annotated[list[str] | None, _repeatable("ID", "Only posts of this monitor")] = None,
+    since: Annotated[str | None, typer.Option(metavar="WHEN", help=f"Published at or after: {_WHEN}")] = None,
+    until: Annotated[str | None, typer.Option(metavar="WHEN", help=f"Published before: {_WHEN}")] = None,
+    sentiment: Annotated[list[str] | None, _repeatable("LABEL", "positive, neutral or negative")] = None,
+    intent: Annotated[list[str] | None, _repeatable("LABEL", "question, complaint, compliment or other")] = None,
+    source: Annotated[list[str] | None, _repeatable("NAME", "Only posts from this source, e.g. x")] = None,
+    channel: Annotated[list[str] | None, _repeatable("NAME", "Only posts in this channel, e.g. review")] = None,
+    priority: Annotated[list[str] | None, _repeatable("LEVEL", "high, normal or low")] = None,
+    lang: Annotated[list[str] | None, _repeatable("CODE", "Only posts in this language, e.g. nl")] = None,
     size: Annotated[int, typer.Option(help="How many hits to show")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"total": N, "hits": [...]} for scripts')] = False,
 ) -> None:
-    """Search indexed posts, newest first."""
-    from pipeline.search import BadQuery, connect, posts_index, search_posts
+    """Search indexed posts, newest first. Filters narrow the query: the values of one option are
+    alternatives (repeat it: --sentiment negative --sentiment neutral), different options all apply."""
+    from datetime import UTC, datetime
 
+    from pipeline.search import BadQuery, connect, posts_index, search_posts
+    from pipeline.search.filters import PostFilter, parse_when
+
+    now = datetime.now(UTC)
+    try:
+        post_filter = PostFilter(
+            monitors=tuple(monitor or ()), sources=tuple(source or ()), channels=tuple(channel or ()),
+            sentiments=tuple(sentiment or ()), intents=tuple(intent or ()), priorities=tuple(priority or ()),
+            langs=tuple(lang or ()), since=parse_when(since, now) if since else None,
+            until=parse_when(until, now) if until else None,
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     settings = _settings()
     try:
         total, hits = search_posts(connect(settings.search), posts_index(settings.search.index_prefix), query,
-                                   size=size)
+                                   size=size, filters=post_filter.clauses())
     except BadQuery as exc:
         _fail(f"the search engine refused the query {query!r}: {exc}")
     if as_json:
         sys.stdout.write(json.dumps({"total": total, "hits": hits}, ensure_ascii=False) + "\n")
         return
-    table = Table(title=f"{total} posts match {query!r}", show_lines=True)
-    for col in ("time", "channel", "author", "text"):
+    described = post_filter.describe()
+    out.print(_hits_table(f"{total} posts match {query!r}" + (f" ({described})" if described else ""), hits))
+
+
+def _hits_table(title: str, hits: list[dict[str, Any]]) -> Table:
+    """One row per hit. Post text is escaped so brackets in it are not read as markup; only the engine's
+    highlight marks become markup (bold yellow)."""
+    table = Table(title=escape(title), show_lines=True)
+    for col in ("time", "channel", "author", "sentiment", "intent", "text"):
         table.add_column(col, overflow="fold")
     for hit in hits:
         author = (hit.get("author") or {}).get("handle") or (hit.get("author") or {}).get("display_name") or ""
         text = hit["highlight"][0] if hit["highlight"] else hit["text"][:160]
-        table.add_row(hit["published_at"][:16].replace("T", " "), hit["channel"], author,
-                      text.replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]"))
-    out.print(table)
+        labels = [(hit.get(task) or {}).get("label", "") for task in ("sentiment", "intent")]
+        table.add_row(hit["published_at"][:16].replace("T", " "), hit["channel"], escape(author), *labels,
+                      escape(text).replace("<em>", "[bold yellow]").replace("</em>", "[/bold yellow]"))
+    return table
 
 
 @app.command("match")

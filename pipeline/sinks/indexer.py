@@ -20,7 +20,7 @@ from pipeline.app import raw_topic
 from pipeline.dead_letter import make_dead_letter
 from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.observability import count
-from pipeline.search import LifecycleUnsupported, SearchClient, SearchUnavailable, connect, index_posts, setup_indices
+from pipeline.search import LayoutError, LifecycleUnsupported, SearchClient, SearchUnavailable, connect, index_posts, setup_indices
 from pipeline.settings import IndexerSettings, Settings, topic
 from schemas import DeadReason, EnrichedPost, Topic
 
@@ -69,6 +69,8 @@ async def ensure_indices(client: SearchClient, settings: Settings) -> None:
         except LifecycleUnsupported as exc:
             log.warning("retention_not_enforced", reason=str(exc), fix="run `luister es prune` daily")
             return
+        except LayoutError:
+            raise  # waiting does not fix it: a person must (the message says how)
         except Exception as exc:  # any failure here (engine down, starting up) is retried, and logged
             log.warning("index_setup_retrying", error=f"{type(exc).__name__}: {str(exc)[:300]}", delay_s=delay)
             await asyncio.sleep(delay)
