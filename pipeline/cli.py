@@ -313,6 +313,49 @@ def _hits_table(title: str, hits: list[dict[str, Any]]) -> Table:
     return table
 
 
+@app.command("report")
+def report(
+    monitor: Annotated[str, typer.Option(help="The monitor's id (monitors file)")],
+    since: Annotated[str, typer.Option(metavar="WHEN", help=f"Start of the window: {_WHEN}")] = "30d",
+    until: Annotated[str | None, typer.Option(metavar="WHEN", help="End of the window (exclusive) [default: now]")]
+    = None,
+    sla: Annotated[float, typer.Option(min=1, help="Service level: minutes to a first reply")] = 60,
+    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """The webcare KPIs of one monitor: volume, sentiment, intents, share of voice, response times."""
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.reports import Window, build_report
+    from pipeline.reports.render import as_json, as_tables
+    from pipeline.search import connect, posts_index
+    from pipeline.search.filters import parse_when
+    from processors.relevance.monitors import MonitorError, load_monitors
+
+    if output not in ("table", "json"):
+        _fail(f"unknown format {output!r}: table or json")
+    settings = _settings()
+    path = settings.relevance.monitors_file
+    try:
+        monitors = {m.id: m for m in load_monitors(path.read_text(encoding="utf-8"), str(path))}
+    except (OSError, MonitorError) as exc:
+        _fail(str(exc))
+    if monitor not in monitors:
+        _fail(f"no monitor {monitor!r} in {path}; there are: {', '.join(monitors)}")
+    now = datetime.now(UTC)
+    try:
+        window = Window(parse_when(since, now), parse_when(until, now) if until else now)
+    except ValueError as exc:
+        _fail(str(exc))
+    if window.since >= window.until:
+        _fail("--since must be before --until")
+    result = build_report(connect(settings.search), posts_index(settings.search.index_prefix), monitors[monitor],
+                          window, sla=timedelta(minutes=sla))
+    if output == "json":
+        sys.stdout.write(as_json(result) + "\n")
+    else:
+        out.print(as_tables(result))
+
+
 @app.command("match")
 def match(
     monitors_file: Annotated[Path, typer.Option("--monitors", help="Monitors YAML file")] = SAMPLE / "monitors.yaml",
