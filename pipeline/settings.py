@@ -169,7 +169,8 @@ class ClassifySettings(BaseModel):
         "else torch.",
     )
     batch_size: int = Field(
-        16, ge=1, description="Texts per model call (the ingest batch, worker.batch_size, is split into these)."
+        16, ge=1, description="Texts per model call (the ingest batch, worker.batch_size, is split into these); "
+        "the onnx-int8 backend always calls per post, so batch-mates never change a post's labels."
     )
     max_length: int = Field(
         256, ge=8, description="Tokens of a post the model reads; the rest is cut (capped by the model's own limit)."

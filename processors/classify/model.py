@@ -35,6 +35,11 @@ Backend = Literal["auto", "torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[Backend, ...] = ("auto", "torch", "onnx", "onnx-int8")
 ONNX_FILES = {"onnx": "onnx/model.onnx", "onnx-int8": "onnx/model.int8.onnx"}
 CARD_FILE = "luister.json"
+# Dynamic int8 quantizes each call's activations with one scale for the whole batch, so a post's
+# label would depend on the posts it happens to share a batch with (32 of 567 held-out posts
+# changed label between batch 1 and 16). These backends run one post per call: a post's
+# judgement is a function of its text alone, and the same post always gets the same labels.
+PER_POST_BACKENDS = frozenset({"onnx-int8"})
 # 256 tokens hold a long review's opening paragraphs; sentiment and intent show there, and
 # attention cost grows with the square of the length.
 DEFAULT_MAX_LENGTH = 256
@@ -228,6 +233,8 @@ def _load(
     if width != len(labels):
         raise ModelError(f"{directory} ({chosen}) gives {width} scores per text but its config has {len(labels)} "
                          "labels; was the ONNX file exported from another checkpoint?")
+    if chosen in PER_POST_BACKENDS:
+        batch_size = 1
     return Classifier(name=str(card.get("name") or ref), backend=chosen, labels=labels, resolution=resolution,
                       logits=logits, batch_size=batch_size, max_chars=char_budget(length))
 

@@ -215,3 +215,17 @@ def test_an_onnx_backend_runs_without_torch_in_the_process(joint_model):
              "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_an_int8_judgement_depends_on_the_post_alone_not_on_its_batch(joint_model):
+    """Dynamic int8 scales activations per call: batched, a post's scores would move with its batch-mates."""
+    from dataclasses import replace
+
+    classifier = load_classifier(joint_model, backend="onnx-int8", batch_size=16)
+    assert classifier.batch_size == 1
+    alone = [classifier.classify([text])[0] for text in TEXTS]
+    together = classifier.classify(TEXTS)
+    assert [(s.score, i.score) for s, i in alone] == [(s.score, i.score) for s, i in together]
+    # the reason for the rule: the same file, batched, does move scores
+    batched = replace(classifier, batch_size=16).classify(TEXTS)
+    assert [(s.score, i.score) for s, i in batched] != [(s.score, i.score) for s, i in alone]
