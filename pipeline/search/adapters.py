@@ -126,12 +126,18 @@ class OpenSearchAdapter:
             raise
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        from opensearchpy.exceptions import RequestError
+        from opensearchpy.exceptions import ConnectionError, RequestError, TransportError
 
         try:
             return self._c.search(index=index, body=body)
         except RequestError as exc:
             raise BadQuery(_root_cause(exc.info) or str(exc.error)) from exc
+        except ConnectionError as exc:
+            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except TransportError as exc:
+            if _transient(exc.status_code):
+                raise SearchUnavailable(f"HTTP {exc.status_code}: {exc.error}") from exc
+            raise
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, body=body)["count"])
@@ -203,12 +209,18 @@ class ElasticsearchAdapter:
             raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        from elasticsearch import BadRequestError
+        from elasticsearch import ApiError, BadRequestError, TransportError
 
         try:
             return dict(self._c.search(index=index, **body))
         except BadRequestError as exc:
             raise BadQuery(_root_cause(exc.body) or exc.message) from exc
+        except ApiError as exc:
+            if _transient(exc.meta.status):
+                raise SearchUnavailable(f"HTTP {exc.meta.status}: {exc.message}") from exc
+            raise
+        except TransportError as exc:  # connection refused, timeouts
+            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, **(body or {}))["count"])
