@@ -8,8 +8,10 @@ What counts (the same rules everywhere, so a report, a dashboard and a test agre
 - **response**: a customer post *addressed* to one of the brand's accounts (reply, DM, tag) is
   answered when one of those accounts replied to it (``in_reply_to``); response time is from the
   post to the brand's first reply; within the service level when that took at most ``sla``.
-Each figure is one aggregation in one request body; ``bodies`` are also what the dashboards
-in deploy/kibana/ are built from (issue 6, later part).
+Each figure is one aggregation in one of the request bodies below. The Kibana / OpenSearch
+Dashboards panels (pipeline/dashboards.py) have their own spec, in the terms those products
+understand; both are tested against the same sample. (The dashboards count the brand's own posts
+too; analysts narrow them in the query bar.)
 """
 
 from __future__ import annotations
