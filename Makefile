@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install model run test unit integration lint schemas bench stack-up stack-down clean
+.PHONY: install model run test unit integration lint schemas bench stack-up stack-down clean browser
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml
 model: install
 	$(BIN)/luister model train
 
+# Debian's Chromium (needs root), which opens the HTML report headless in tests/integration/test_report_html.py.
+browser:
+	@test -x /usr/bin/chromium || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 run: install model
 	$(BIN)/luister run
 
@@ -33,11 +37,12 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/luister schemas --check
 	$(BIN)/luister es export --check
+	$(BIN)/luister kibana export --check
 
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-integration: install model
+integration: install model browser
 	$(BIN)/pytest -q tests/integration
 
 schemas: install

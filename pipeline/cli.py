@@ -32,6 +32,9 @@ stack_app = typer.Typer(help="The local Kafka + OpenSearch stack (from Maven Cen
                         no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
 app.add_typer(es_app, name="es")
+from pipeline.dashboards_cli import kibana_app  # noqa: E402
+
+app.add_typer(kibana_app, name="kibana")
 console = Console(stderr=True)
 out = Console()
 
@@ -241,7 +244,8 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
             example = next(letter.error for letter in letters if letter.reason.value == reason)
             table.add_row(reason, str(n), example[:90])
         out.print(table)
-    out.print("next: [bold].venv/bin/luister search 'storing OR vertraging'[/bold]   "
+    out.print("next: [bold].venv/bin/luister search 'storing OR vertraging' --sentiment negative[/bold]   "
+              "[bold].venv/bin/luister report --monitor bestelbaas --since 2026-11-01[/bold]   "
               "stop everything: [bold].venv/bin/luister stack down[/bold]")
 
 
@@ -272,7 +276,7 @@ def search(
     alternatives (repeat it: --sentiment negative --sentiment neutral), different options all apply."""
     from datetime import UTC, datetime
 
-    from pipeline.search import BadQuery, connect, posts_index, search_posts
+    from pipeline.search import BadQuery, SearchUnavailable, connect, posts_index, search_posts
     from pipeline.search.filters import PostFilter, parse_when
 
     now = datetime.now(UTC)
@@ -291,6 +295,8 @@ def search(
                                    size=size, filters=post_filter.clauses())
     except BadQuery as exc:
         _fail(f"the search engine refused the query {query!r}: {exc}")
+    except SearchUnavailable as exc:
+        _fail(f"the search engine at {settings.search.url} is unavailable: {exc}")
     if as_json:
         sys.stdout.write(json.dumps({"total": total, "hits": hits}, ensure_ascii=False) + "\n")
         return
@@ -320,19 +326,21 @@ def report(
     until: Annotated[str | None, typer.Option(metavar="WHEN", help="End of the window (exclusive) [default: now]")]
     = None,
     sla: Annotated[float, typer.Option(min=1, help="Service level: minutes to a first reply")] = 60,
-    output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    output: Annotated[str, typer.Option("--format", help="table, json or html (a self-contained page)")] = "table",
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to this file [default: stdout]")] = None,
 ) -> None:
     """The webcare KPIs of one monitor: volume, sentiment, intents, share of voice, response times."""
     from datetime import UTC, datetime, timedelta
 
     from pipeline.reports import Window, build_report
+    from pipeline.reports.html import as_html
     from pipeline.reports.render import as_json, as_tables
-    from pipeline.search import connect, posts_index
+    from pipeline.search import SearchUnavailable, connect, posts_index
     from pipeline.search.filters import parse_when
     from processors.relevance.monitors import MonitorError, load_monitors
 
-    if output not in ("table", "json"):
-        _fail(f"unknown format {output!r}: table or json")
+    if output not in ("table", "json", "html"):
+        _fail(f"unknown format {output!r}: table, json or html")
     settings = _settings()
     path = settings.relevance.monitors_file
     try:
@@ -348,12 +356,42 @@ def report(
         _fail(str(exc))
     if window.since >= window.until:
         _fail("--since must be before --until")
-    result = build_report(connect(settings.search), posts_index(settings.search.index_prefix), monitors[monitor],
-                          window, sla=timedelta(minutes=sla))
-    if output == "json":
-        sys.stdout.write(as_json(result) + "\n")
-    else:
+    try:
+        result = build_report(connect(settings.search), posts_index(settings.search.index_prefix),
+                              monitors[monitor], window, sla=timedelta(minutes=sla))
+    except SearchUnavailable as exc:
+        _fail(f"the search engine at {settings.search.url} is unavailable: {exc}")
+    if output == "table" and out_file is None:
         out.print(as_tables(result))
+    elif output == "table":
+        with out_file.open("w", encoding="utf-8") as stream:
+            Console(file=stream).print(as_tables(result))
+    else:
+        text = as_json(result) + "\n" if output == "json" else as_html(result)
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            out_file.write_text(text, encoding="utf-8")
+    if out_file is not None:
+        console.print(f"wrote {out_file}")
+
+
+@app.command("api")
+def api(
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Serve the HTTP API (search, reports, monitors; OpenAPI docs at /docs) until stopped."""
+    import uvicorn
+
+    from pipeline.api import create_app
+    from processors.relevance.monitors import MonitorError
+
+    try:
+        api_app = create_app(_settings())
+    except (OSError, MonitorError) as exc:
+        _fail(str(exc))
+    uvicorn.run(api_app, host=host, port=port)
 
 
 @app.command("match")

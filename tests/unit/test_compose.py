@@ -23,7 +23,7 @@ COMPOSE_FILE = ROOT / "deploy" / "docker-compose.yml"
 
 # The `luister` subcommands the compose file may run. Hard-coded on purpose:
 # the CLI is written separately, and this is the contract between the two.
-KNOWN_COMMANDS = {("worker", "ingest"), ("worker", "indexer"), ("replay",)}
+KNOWN_COMMANDS = {("worker", "ingest"), ("worker", "indexer"), ("replay",), ("kibana", "import")}
 
 # Which LUISTER_SEARCH__ENGINE value belongs to which search-engine image.
 ENGINE_IMAGES = {
@@ -31,7 +31,8 @@ ENGINE_IMAGES = {
     "opensearchproject/opensearch:": "opensearch",
 }
 
-EXPECTED_LUISTER_SERVICES = {"ingest", "indexer", "sample", "ingest-os", "indexer-os"}
+EXPECTED_LUISTER_SERVICES = {"ingest", "indexer", "sample", "ingest-os", "indexer-os", "kibana-import",
+                             "dashboards-import"}
 
 
 def _compose_available() -> str | None:
@@ -106,6 +107,8 @@ def test_luister_services_run_only_known_subcommands(services: dict[str, dict]) 
         assert cmd, f"{name} has no command (it would only print --help)"
         if cmd[0] == "worker":
             assert tuple(cmd) in KNOWN_COMMANDS, f"{name}: unknown worker command {cmd}"
+        elif cmd[0] == "kibana":
+            assert tuple(cmd[:2]) in KNOWN_COMMANDS, f"{name}: unknown kibana command {cmd}"
         else:
             assert (cmd[0],) in KNOWN_COMMANDS, f"{name}: unknown subcommand {cmd}"
             assert len(cmd) == 2, f"{name}: replay takes exactly one file, got {cmd}"
