@@ -83,6 +83,11 @@ class Match:
         return {"term": {self.field: self.value}}
 
 
+# What every panel counts unless it says otherwise: the mentions, i.e. not the brand's own posts
+# (``owned``, set by enrich), the same as `luister report` counts.
+MENTIONS = (Match("owned", False),)
+
+
 def _kql(matches: tuple[Match, ...]) -> str:
     return " and ".join(m.kql() for m in matches)
 
@@ -133,14 +138,15 @@ Bucket = DateHistogram | Terms | Filters
 @dataclass(frozen=True)
 class Panel:
     """One visualization: ``metrics`` per combination of ``buckets`` (outermost first), over the posts
-    that match ``query``. Its width and height are in grid units (48 columns make a row)."""
+    that match ``query`` (by default the mentions). Its width and height are in grid units (48 columns make
+    a row)."""
 
     id: str
     title: str
     chart: ChartType
     buckets: tuple[Bucket, ...] = ()
     metrics: tuple[Metric, ...] = (Metric(),)
-    query: tuple[Match, ...] = ()
+    query: tuple[Match, ...] = MENTIONS
     width: int = 24
     height: int = 15
 
@@ -190,7 +196,7 @@ _INTENT = Terms("intent.label", 4, "Intent")
 NEGATIVE_COMPLAINTS = SavedSearch(
     id="luister-negative-complaints",
     title="Negative complaints, newest first",
-    query=(Match("sentiment.label", "negative"), Match("intent.label", "complaint")),
+    query=(*MENTIONS, Match("sentiment.label", "negative"), Match("intent.label", "complaint")),
     columns=("channel", "author.handle", "priority", "monitors", "text"),
     sort=(("published_at", "desc"), ("post_id", "asc")),
 )
@@ -199,7 +205,8 @@ DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
         id="luister-overview",
         title="Luister — overview",
-        description="Volume, sentiment, intents, share of voice and top authors of all monitored posts.",
+        description="Volume, sentiment, intents, share of voice and top authors of the monitors' mentions "
+                    "(the brands' own posts left out).",
         panels=(
             Panel("luister-proactive", "Proactive webcare chances", "metric",
                   buckets=(Filters((("Proactive", Match("proactive", True)),)),), height=8),

@@ -26,7 +26,7 @@ from processors.normalize import LanguageGuesser, normalize
 from processors.outcome import Drop, Fail, Keep
 from processors.relevance.match import MonitorIndex
 from processors.relevance.monitors import Monitor
-from processors.relevance.accounts import is_proactive, owned_contact
+from processors.relevance.accounts import is_brand_post, is_proactive, owned_contact
 from schemas import EnrichedPost, RawPost
 
 # Drop reasons: a fixed vocabulary (logs and metrics).
@@ -93,6 +93,7 @@ def enrich(post: RawPost, *, state: EnrichState, now: datetime) -> Keep[Enriched
             monitors=monitors,
             competitors=list(matches.competitors),
             proactive=is_proactive(enriched, matched),
+            owned=is_brand_post(enriched, [m for m in state.monitors if m.id in monitors]),
         )
         stages.append("relevance")
 

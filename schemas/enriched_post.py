@@ -98,6 +98,11 @@ class EnrichedPost(RawPost):
         description="True when the post matches a monitor's brand without being written by, addressed to "
         "or replying to one of that monitor's owned accounts: a chance for proactive webcare.",
     )
+    owned: bool = Field(
+        False,
+        description="True when one of the owned accounts of a monitor the post belongs to wrote it: the brand's "
+        "own post (its replies, announcements), which reports and dashboards leave out of the mentions.",
+    )
     sentiment: Judgement | None = Field(
         None,
         description="Sentiment of the post (positive / neutral / negative); None when the post was not "

@@ -45,10 +45,10 @@ class Window:
 
 
 def mentions_filter(monitor: Monitor, window: Window) -> dict[str, Any]:
-    """The monitor's posts in the window, not written by its own accounts."""
+    """The monitor's posts in the window that are not the brand's own (``owned``, set by enrich)."""
     return {"bool": {
         "filter": [{"term": {"monitors": monitor.id}}, window.range()],
-        "must_not": [{"terms": {"author.handle": list(monitor.owned_accounts)}}] if monitor.owned_accounts else [],
+        "must_not": [{"term": {"owned": True}}],
     }}
 
 

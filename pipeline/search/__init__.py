@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.search.adapters import BadQuery, LifecycleUnsupported, SearchClient, SearchUnavailable, connect
 from pipeline.search.bodies import (
+    POSTS_MAPPINGS,
     bulk_operations,
     component_templates,
     count_by_body,
@@ -63,6 +64,9 @@ def setup_indices(client: SearchClient, prefix: str, *, retention_days: int | No
     month = now or datetime.now(UTC)
     for alias in (posts_index(prefix), unmatched_index(prefix)):
         client.create_index(monthly_index(alias, month))
+        # Indices made by an older template get the fields added since (a strict mapping would refuse
+        # them); a field whose type changed is refused by the engine here, before any post is.
+        client.put_mapping(f"{alias}-*", {"properties": POSTS_MAPPINGS["properties"]})
     if retention_days:
         apply_retention(client, prefix, retention_days)
     return posts_index(prefix)

@@ -41,6 +41,7 @@ class SearchClient(Protocol):
     def put_index_template(self, name: str, body: dict[str, Any]) -> None: ...
     def put_lifecycle(self, name: str, body: dict[str, Any]) -> None: ...
     def create_index(self, index: str) -> None: ...
+    def put_mapping(self, pattern: str, body: dict[str, Any]) -> None: ...
     def indices(self, pattern: str) -> list[str]: ...
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]: ...
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
@@ -109,6 +110,9 @@ class OpenSearchAdapter:
     def create_index(self, index: str) -> None:
         if not self._c.indices.exists(index=index):
             self._c.indices.create(index=index)
+
+    def put_mapping(self, pattern: str, body: dict[str, Any]) -> None:
+        self._c.indices.put_mapping(index=pattern, body=body, allow_no_indices=True)
 
     def indices(self, pattern: str) -> list[str]:
         return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))
@@ -192,6 +196,9 @@ class ElasticsearchAdapter:
     def create_index(self, index: str) -> None:
         if not self._c.indices.exists(index=index):
             self._c.indices.create(index=index)
+
+    def put_mapping(self, pattern: str, body: dict[str, Any]) -> None:
+        self._c.indices.put_mapping(index=pattern, body=body, allow_no_indices=True)
 
     def indices(self, pattern: str) -> list[str]:
         return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))

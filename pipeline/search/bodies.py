@@ -97,6 +97,7 @@ POSTS_MAPPINGS: dict[str, Any] = {
         "monitors": _KEYWORD,
         "competitors": _KEYWORD,
         "proactive": {"type": "boolean"},
+        "owned": {"type": "boolean"},
         "sentiment": _JUDGEMENT,
         "intent": _JUDGEMENT,
         "priority": _KEYWORD,

@@ -32,6 +32,12 @@ def owned_contact(post: RawPost, monitors: Iterable[Monitor]) -> list[str]:
     return [m.id for m in monitors if (handle and handle in m.owned_accounts) or reached & set(m.owned_accounts)]
 
 
+def is_brand_post(post: RawPost, monitors: Iterable[Monitor]) -> bool:
+    """True when one of these monitors' owned accounts wrote the post (compared case-insensitively)."""
+    author = _handle(post)
+    return bool(author) and any(author in m.owned_accounts for m in monitors)
+
+
 def is_proactive(post: RawPost, matched: Iterable[Monitor]) -> bool:
     """True when, for at least one matched monitor, the post reaches none of its owned accounts.
 

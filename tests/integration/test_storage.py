@@ -12,6 +12,7 @@ from pipeline.search import (
     LayoutError, connect, drop_indices, index_posts, posts_index, prune_expired, search_posts, setup_indices,
     unmatched_index,
 )
+from pipeline.search.bodies import POSTS_MAPPINGS, POSTS_SETTINGS
 from schemas import EnrichedPost, RawPost
 from tests.helpers import raw_post_dict
 
@@ -89,3 +90,16 @@ def test_es_setup_and_prune_commands_on_the_local_node(storage, monkeypatch):
     result = CliRunner().invoke(app, ["es", "prune", "--retention-days", "30"])
     assert result.exit_code == 0 and "deleted 1" in result.output
     assert client.indices(f"{prefix}-posts-2025.01") == []
+
+
+def test_setup_gives_indices_of_an_older_mapping_the_fields_added_since(storage):
+    client, prefix = storage
+    old = f"{posts_index(prefix)}-2025.06"
+    # an index made by an earlier template: the same analysis, a strict mapping without the newer fields
+    earlier = {k: v for k, v in POSTS_MAPPINGS["properties"].items() if k not in ("owned", "sentiment", "monitors")}
+    client._c.indices.create(index=old, body={"settings": {"analysis": POSTS_SETTINGS["analysis"]},
+                                              "mappings": {"dynamic": "strict", "properties": earlier}})
+    setup_indices(client, prefix, now=NOW)
+    fields = client._c.indices.get_mapping(index=old)[old]["mappings"]["properties"]
+    assert {"owned", "sentiment", "monitors"} <= set(fields)
+    assert not index_posts(client, prefix, [_post(1, "2025-06-10T10:00:00+02:00")]).rejected  # strict, yet taken

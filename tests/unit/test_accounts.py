@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from processors.relevance.monitors import Monitor
-from processors.relevance.accounts import is_proactive, owned_contact
+from processors.relevance.accounts import is_brand_post, is_proactive, owned_contact
 from schemas import RawPost
 from tests.helpers import raw_post_dict
 
@@ -47,3 +47,17 @@ def test_is_proactive(overrides, matched, expected):
 )
 def test_owned_contact(author, addressed, expected):
     assert owned_contact(post(author=author, addressed=addressed), [BESTELBAAS, SPAARKIST]) == expected
+
+
+@pytest.mark.parametrize(
+    ("author", "monitors", "expected"),
+    [
+        ({"handle": "@Bestelbaas_HELPT"}, [BESTELBAAS], True),  # case and '@' do not matter
+        ({"handle": "bestelbaas_helpt"}, [SPAARKIST], False),  # not an account of the post's monitors
+        ({"handle": "bestelbaas_helpt"}, [SPAARKIST, BESTELBAAS], True),
+        ({"handle": "klant1"}, [BESTELBAAS], False),
+        (None, [BESTELBAAS], False),  # no author: nobody's own post
+    ],
+)
+def test_is_brand_post(author, monitors, expected):
+    assert is_brand_post(post(author=author, addressed=[]), monitors) is expected

@@ -71,6 +71,9 @@ def test_the_brands_own_replies_belong_to_its_monitor_whatever_they_say():
     reply = post(1, "@jan_k Hoi Jan, stuur je ordernummer even via DM?", author={"handle": "bestelbaas_helpt"})
     result = enrich(reply, state=state(), now=NOW)
     assert isinstance(result, Keep) and result.record.monitors == ["bestelbaas"] and not result.record.proactive
+    assert result.record.owned  # the brand's own post: not a mention in reports and dashboards
+    customer = enrich(post(2, "Waar blijft mijn pakket?", addressed=["bestelbaas_helpt"]), state=state(), now=NOW)
+    assert isinstance(customer, Keep) and customer.record.monitors == ["bestelbaas"] and not customer.record.owned
 
 
 def test_unmatched_posts_are_kept_without_monitors_when_asked():
