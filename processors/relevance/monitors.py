@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from processors.alerts import Rule
 from processors.relevance.query import compile_query
 
 _SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -55,8 +56,22 @@ class Monitor(BaseModel):
     unmatched: Literal["drop", "keep"] = Field(
         "drop", description="What happens to posts that match no monitor: dropped (counted) or kept."
     )
+    rules: list[Rule] = Field(
+        default_factory=list,
+        description="Alert rules (processors/alerts/: match, volume_spike, negative_spike, influencer, "
+        "unanswered); validated at load. The alerting role that evaluates them is not built yet (issue 7).",
+    )
 
     _query = field_validator("query")(_check_query)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_rule_ids(cls, rules: list[Rule]) -> list[Rule]:
+        ids = [rule.id for rule in rules]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"rule ids must be unique within a monitor: {', '.join(twice)} used twice")
+        return rules
 
     @field_validator("owned_accounts")
     @classmethod

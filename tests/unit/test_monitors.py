@@ -52,3 +52,37 @@ def test_bad_monitor_files_name_the_place(text, message):
         load_monitors(text, "m.yaml")
     assert str(err.value).startswith("m.yaml: ")
     assert message in str(err.value)
+
+
+RULES_FILE = """
+monitors:
+  - id: bestelbaas
+    name: Bestelbaas
+    query: bestelbaas
+    rules:
+      - {id: crisis, type: match, query: 'datalek OR oplichting', severity: critical}
+      - {id: drukte, type: volume_spike, window_minutes: 15, factor: 3}
+      - {id: wacht, type: unanswered, sla_minutes: 60}
+"""
+
+
+def test_alert_rules_are_validated_with_the_monitor():
+    rules = load_monitors(RULES_FILE, "m.yaml")[0].rules
+    assert [(r.id, r.type) for r in rules] == [("crisis", "match"), ("drukte", "volume_spike"),
+                                                ("wacht", "unanswered")]
+    assert rules[0].severity == "critical" and rules[1].factor == 3
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ("{id: x, type: nope}", "monitor 'bestelbaas', rule 'x'"),
+        ("{id: x, type: match, query: 'storing~'}", "fuzzy"),
+        ("{id: x, type: volume_spike, factor: -1}", "rule 'x'"),
+        ("{id: crisis, type: influencer}", "crisis used twice"),
+    ],
+)
+def test_a_bad_alert_rule_names_its_monitor_and_rule(rule, message):
+    text = RULES_FILE.replace("      - {id: wacht, type: unanswered, sla_minutes: 60}", f"      - {rule}")
+    with pytest.raises(MonitorError, match=message):
+        load_monitors(text, "m.yaml")
