@@ -73,7 +73,7 @@ def es_prune(
     dry_run: Annotated[bool, typer.Option(help="Only list what would be deleted")] = False,
 ) -> None:
     """Delete monthly indices whose whole month is past retention (for engines without ILM/ISM)."""
-    from pipeline.search import connect, expired_indices, posts_index, prune_expired, unmatched_index
+    from pipeline.search import connect, expired_indices, monthly_indices, prune_expired
 
     settings = Settings()
     prefix, days = settings.search.index_prefix, retention_days or settings.search.retention_days
@@ -82,8 +82,7 @@ def es_prune(
     client = connect(settings.search)
     now = datetime.now(UTC)
     if dry_run:
-        names = client.indices(f"{posts_index(prefix)}-*") + client.indices(f"{unmatched_index(prefix)}-*")
-        gone = expired_indices(names, prefix, days, now)
+        gone = expired_indices(monthly_indices(client, prefix), prefix, days, now)
     else:
         gone = prune_expired(client, prefix, days, now)
     verb = "would delete" if dry_run else "deleted"

@@ -33,6 +33,7 @@ from schemas import EnrichedPost
 __all__ = [
     "BadQuery", "BulkOutcome", "LayoutError", "LifecycleUnsupported", "SearchClient", "SearchUnavailable", "apply_retention",
     "connect", "count_by", "drop_indices", "expired_indices", "index_for", "index_posts", "monitor_query",
+    "monthly_indices",
     "posts_index", "prune_expired", "search_posts", "setup_indices", "unmatched_index",
 ]
 
@@ -103,10 +104,14 @@ def expired_indices(names: Sequence[str], prefix: str, retention_days: int, now:
     return sorted(expired)
 
 
+def monthly_indices(client: SearchClient, prefix: str) -> list[str]:
+    """Every monthly posts and unmatched index of ``prefix``."""
+    return client.indices(f"{posts_index(prefix)}-*") + client.indices(f"{unmatched_index(prefix)}-*")
+
+
 def prune_expired(client: SearchClient, prefix: str, retention_days: int, now: datetime) -> list[str]:
     """Delete the monthly indices past retention; returns their names."""
-    names = client.indices(f"{posts_index(prefix)}-*") + client.indices(f"{unmatched_index(prefix)}-*")
-    expired = expired_indices(names, prefix, retention_days, now)
+    expired = expired_indices(monthly_indices(client, prefix), prefix, retention_days, now)
     for name in expired:
         client.delete_index(name)
     return expired
@@ -114,7 +119,7 @@ def prune_expired(client: SearchClient, prefix: str, retention_days: int, now: d
 
 def drop_indices(client: SearchClient, prefix: str) -> list[str]:
     """Delete every monthly posts and unmatched index of ``prefix`` (tests, benchmarks); returns their names."""
-    names = client.indices(f"{posts_index(prefix)}-*") + client.indices(f"{unmatched_index(prefix)}-*")
+    names = monthly_indices(client, prefix)
     for name in names:
         client.delete_index(name)
     return names

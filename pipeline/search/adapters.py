@@ -7,6 +7,8 @@ the ElasticsearchAdapter methods below. They are kept to one line each.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from pipeline.settings import SearchSettings
@@ -50,6 +52,36 @@ class SearchClient(Protocol):
     def delete_by_query(self, index: str, body: dict[str, Any]) -> int: ...
     def delete_index(self, index: str) -> None: ...
     def close(self) -> None: ...
+
+
+@contextmanager
+def _opensearch_unavailable() -> Iterator[None]:
+    """opensearch-py's connection errors and 429/5xx answers as SearchUnavailable; anything else as is."""
+    from opensearchpy.exceptions import ConnectionError, TransportError
+
+    try:
+        yield
+    except ConnectionError as exc:  # includes ConnectionTimeout
+        raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    except TransportError as exc:
+        if _transient(exc.status_code):
+            raise SearchUnavailable(f"HTTP {exc.status_code}: {exc.error}") from exc
+        raise
+
+
+@contextmanager
+def _elasticsearch_unavailable() -> Iterator[None]:
+    """The elasticsearch client's connection errors and 429/5xx answers as SearchUnavailable."""
+    from elasticsearch import ApiError, TransportError
+
+    try:
+        yield
+    except ApiError as exc:
+        if _transient(exc.meta.status):
+            raise SearchUnavailable(f"HTTP {exc.meta.status}: {exc.message}") from exc
+        raise
+    except TransportError as exc:  # connection refused, timeouts
+        raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _auth(settings: SearchSettings) -> dict[str, Any]:
@@ -118,30 +150,17 @@ class OpenSearchAdapter:
         return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))
 
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
-        from opensearchpy.exceptions import ConnectionError, TransportError
-
-        try:
+        with _opensearch_unavailable():
             return self._c.bulk(body=operations)
-        except ConnectionError as exc:  # includes ConnectionTimeout
-            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        except TransportError as exc:
-            if _transient(exc.status_code):
-                raise SearchUnavailable(f"HTTP {exc.status_code}: {exc.error}") from exc
-            raise
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        from opensearchpy.exceptions import ConnectionError, RequestError, TransportError
+        from opensearchpy.exceptions import RequestError
 
-        try:
-            return self._c.search(index=index, body=body)
-        except RequestError as exc:
-            raise BadQuery(_root_cause(exc.info) or str(exc.error)) from exc
-        except ConnectionError as exc:
-            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        except TransportError as exc:
-            if _transient(exc.status_code):
-                raise SearchUnavailable(f"HTTP {exc.status_code}: {exc.error}") from exc
-            raise
+        with _opensearch_unavailable():
+            try:
+                return self._c.search(index=index, body=body)
+            except RequestError as exc:
+                raise BadQuery(_root_cause(exc.info) or str(exc.error)) from exc
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, body=body)["count"])
@@ -204,30 +223,17 @@ class ElasticsearchAdapter:
         return sorted(self._c.indices.get(index=pattern, allow_no_indices=True, ignore_unavailable=True))
 
     def bulk(self, operations: list[dict[str, Any]]) -> dict[str, Any]:
-        from elasticsearch import ApiError, TransportError
-
-        try:
+        with _elasticsearch_unavailable():
             return dict(self._c.bulk(operations=operations))
-        except ApiError as exc:
-            if _transient(exc.meta.status):
-                raise SearchUnavailable(f"HTTP {exc.meta.status}: {exc.message}") from exc
-            raise
-        except TransportError as exc:  # connection refused, timeouts
-            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        from elasticsearch import ApiError, BadRequestError, TransportError
+        from elasticsearch import BadRequestError
 
-        try:
-            return dict(self._c.search(index=index, **body))
-        except BadRequestError as exc:
-            raise BadQuery(_root_cause(exc.body) or exc.message) from exc
-        except ApiError as exc:
-            if _transient(exc.meta.status):
-                raise SearchUnavailable(f"HTTP {exc.meta.status}: {exc.message}") from exc
-            raise
-        except TransportError as exc:  # connection refused, timeouts
-            raise SearchUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        with _elasticsearch_unavailable():
+            try:
+                return dict(self._c.search(index=index, **body))
+            except BadRequestError as exc:
+                raise BadQuery(_root_cause(exc.body) or exc.message) from exc
 
     def count(self, index: str, body: dict[str, Any] | None = None) -> int:
         return int(self._c.count(index=index, **(body or {}))["count"])

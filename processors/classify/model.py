@@ -281,15 +281,7 @@ def hub_files(repo_files: Sequence[str]) -> list[str]:
 def read_card(directory: Path) -> dict[str, Any]:
     """The model directory's optional ``luister.json`` (backend recommendation, name); {} when absent."""
     path = directory / CARD_FILE
-    if not path.is_file():
-        return {}
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path} is not readable JSON: {exc}") from exc
-    if not isinstance(card, dict):
-        raise ModelError(f"{path} must hold a JSON object")
-    return card
+    return _read_json(path) if path.is_file() else {}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
