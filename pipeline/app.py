@@ -9,7 +9,7 @@ import faust
 from pipeline.settings import Settings, topic
 from schemas import Topic
 
-ROLES = ("ingest", "indexer")
+ROLES = ("ingest", "indexer", "alerts", "notifier")
 
 
 def make_app(settings: Settings, role: str) -> faust.App:
@@ -54,7 +54,21 @@ def _register_indexer(app: faust.App, settings: Settings) -> None:
     register(app, settings)
 
 
+def _register_alerts(app: faust.App, settings: Settings) -> None:
+    from pipeline.agents.alerts import register
+
+    register(app, settings)
+
+
+def _register_notifier(app: faust.App, settings: Settings) -> None:
+    from pipeline.sinks.notifier import register
+
+    register(app, settings)
+
+
 _REGISTER: dict[str, Callable[[faust.App, Settings], None]] = {
     "ingest": _register_ingest,
     "indexer": _register_indexer,
+    "alerts": _register_alerts,
+    "notifier": _register_notifier,
 }

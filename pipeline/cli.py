@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import os
 import sys
 from collections.abc import Callable
 import time
@@ -106,10 +107,16 @@ def stack_status() -> None:
 
 
 @app.command()
-def worker(role: Annotated[str, typer.Argument(help="ingest, indexer, or all (one process per role)")]) -> None:
+def worker(
+    role: Annotated[str, typer.Argument(help="ingest, indexer, alerts, notifier, or all (one process per role)")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="The notifier prints each alert's payload "
+                                          "instead of sending it.")] = False,
+) -> None:
     """Run a faust worker for one role until stopped (Ctrl-C / SIGTERM)."""
     from pipeline.app import ROLES
 
+    if dry_run:  # through the environment, so that `all` passes it to its child processes too
+        os.environ["LUISTER_NOTIFY__DRY_RUN"] = "true"
     if role == "all":
         from pipeline.workers import supervise
 
@@ -177,6 +184,7 @@ def run(
     pid = workers.start_detached(settings)
     console.print(f"workers running (pid {pid}, log {workers.log_path(settings)})")
     dead_before = progress.end_offsets(settings, Topic.DEAD)
+    alerts_before = progress.end_offsets(settings, Topic.ALERTS)
     total = sum(1 for p in paths for _ in read_lines(p))
     with _progress() as bar:
         task = bar.add_task("publishing to posts.raw", total=total)
@@ -185,6 +193,10 @@ def run(
             _fail(f"{report.failed} records could not be published: {report.errors[:3]}")
         _wait_processed(settings, bar, timeout)
     _summary(settings, report.sent, progress.read_dead_letters(settings, since=dead_before))
+    _alerts_summary(settings, progress.read_records(settings, Topic.ALERTS, since=alerts_before))
+    out.print("next: [bold].venv/bin/luister search 'storing OR vertraging' --sentiment negative[/bold]   "
+              "[bold].venv/bin/luister report --monitor bestelbaas --since 2026-11-01[/bold]   "
+              "stop everything: [bold].venv/bin/luister stack down[/bold]")
 
 
 def _progress() -> Progress:
@@ -197,7 +209,8 @@ def _wait_processed(settings: Settings, bar: Progress, timeout: float) -> None:
     from pipeline import progress, workers
     from schemas import Topic
 
-    stages = [("ingest", Topic.RAW), ("indexer", Topic.ENRICHED)]
+    stages = [("ingest", Topic.RAW), ("indexer", Topic.ENRICHED), ("alerts", Topic.ENRICHED),
+              ("notifier", Topic.ALERTS)]
     tasks = {role: bar.add_task(f"{role:8} catching up", total=None) for role, _ in stages}
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -244,9 +257,19 @@ def _summary(settings: Settings, published: int, letters: list) -> None:
             example = next(letter.error for letter in letters if letter.reason.value == reason)
             table.add_row(reason, str(n), example[:90])
         out.print(table)
-    out.print("next: [bold].venv/bin/luister search 'storing OR vertraging' --sentiment negative[/bold]   "
-              "[bold].venv/bin/luister report --monitor bestelbaas --since 2026-11-01[/bold]   "
-              "stop everything: [bold].venv/bin/luister stack down[/bold]")
+
+
+def _alerts_summary(settings: Settings, alerts: list) -> None:
+    """The alerts this run raised, as on the alerts topic (the notifier delivers them where configured)."""
+    destinations = len(settings.notify.slack) + len(settings.notify.webhooks)
+    where = f"delivered to {destinations} destination(s)" if destinations else (
+        "no Slack or webhook configured (LUISTER_NOTIFY__SLACK), so nothing was sent")
+    out.print(f"\n[bold]{len(alerts)}[/bold] alerts this run on topic {settings.kafka.topic_prefix}alerts; {where}:")
+    table = Table("severity", "monitor", "rule", "window (UTC)", "posts", "summary")
+    for alert in sorted(alerts, key=lambda a: (a.monitor_id, a.window_start)):
+        table.add_row(alert.severity.value, alert.monitor_id, alert.rule_id, f"{alert.window_start:%Y-%m-%d %H:%M}",
+                      str(alert.count), alert.summary[:100])
+    out.print(table)
 
 
 def _repeatable(metavar: str, help_text: str) -> Any:

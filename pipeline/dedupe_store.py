@@ -1,4 +1,4 @@
-"""The dedupe stage's state on disk: a sqlite key-value table under the worker's data dir.
+"""Worker state on disk (the dedupe stage's, the alert rules'): a sqlite key-value table under the data dir.
 
 Why not a faust Table: with the dedupe state in a changelogged faust table, the ingest
 worker stalled after a graceful restart in 2 of 3 runs of the SIGTERM delivery test
@@ -46,6 +46,10 @@ class SqliteStore(MutableMapping[str, str]):
 
     def commit(self) -> None:
         self._db.commit()
+
+    def rollback(self) -> None:
+        """Undo the writes since the last commit."""
+        self._db.rollback()
 
     def close(self) -> None:
         self._db.commit()

@@ -13,7 +13,13 @@ import structlog
 from prometheus_client import Counter
 
 # The fixed vocabulary of what happens to a record in a stage.
-OUTCOMES = ("kept", "dropped", "irrelevant", "duplicate", "dead", "indexed", "retried")
+OUTCOMES = (
+    "kept", "dropped", "irrelevant", "duplicate", "dead", "indexed", "retried",
+    # alerts: posts skipped (invalid, or applied before a restart); alerts published or held back
+    "invalid", "replayed", "published", "suppressed",
+    # notify: one alert at one destination
+    "delivered", "already_delivered", "refused",
+)
 
 RECORDS = Counter(
     "luister_records_total",

@@ -1,4 +1,4 @@
-"""How far the workers are: consumer-group lag read from Kafka, and dead letters."""
+"""How far the workers are: consumer-group lag read from Kafka; what landed on a topic (dead letters, alerts)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections import Counter
 from kafka import KafkaConsumer, TopicPartition
 
 from pipeline.settings import Settings, topic
-from schemas import DeadLetter, Topic
+from schemas import RECORD_TYPES, DeadLetter, Topic
+from schemas.base import Record
 
 
 def group_id(settings: Settings, role: str) -> str:
@@ -47,7 +48,14 @@ def lag(settings: Settings, role: str, base: Topic) -> int:
 
 def read_dead_letters(settings: Settings, since: dict[int, int] | None = None) -> list[DeadLetter]:
     """Dead letters from `since` ({partition: offset}, default the beginning) up to now."""
-    name = topic(settings, Topic.DEAD)
+    return read_records(settings, Topic.DEAD, since)
+
+
+def read_records(settings: Settings, base: Topic, since: dict[int, int] | None = None) -> list[Record]:
+    """The records of one of Luister's topics from `since` ({partition: offset}, default the beginning)
+    up to now, as that topic's record type."""
+    name = topic(settings, base)
+    record_type = RECORD_TYPES[base]
     consumer = KafkaConsumer(
         bootstrap_servers=settings.kafka.bootstrap_servers.split(","),
         enable_auto_commit=False,
@@ -59,18 +67,18 @@ def read_dead_letters(settings: Settings, since: dict[int, int] | None = None) -
         ends = consumer.end_offsets(tps)
         for tp in tps:
             consumer.seek(tp, (since or {}).get(tp.partition, 0))
-        letters: list[DeadLetter] = []
+        records: list[Record] = []
         remaining = {tp for tp in tps if consumer.position(tp) < ends[tp]}
         while remaining:
             batch = consumer.poll(timeout_ms=1_000)
             if not batch and all(consumer.position(tp) >= ends[tp] for tp in remaining):
                 break
-            for tp, records in batch.items():
-                for record in records:
+            for tp, polled in batch.items():
+                for record in polled:
                     if record.offset < ends[tp]:
-                        letters.append(DeadLetter.model_validate(json.loads(record.value)))
+                        records.append(record_type.model_validate(json.loads(record.value)))
             remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
-        return letters
+        return records
     finally:
         consumer.close()
 

@@ -211,6 +211,44 @@ class IndexerSettings(BaseModel):
     retry_max_s: float = Field(30.0, gt=0, description="Back-off cap; retries go on until the engine answers.")
 
 
+class AlertsSettings(BaseModel):
+    """The alerts worker: the monitors' rules run over posts.enriched."""
+
+    batch_size: int = Field(200, ge=1, description="Most posts judged as one batch (firings in it are grouped).")
+    batch_window_s: float = Field(
+        0.1, gt=0, description="A partial batch is judged after this long (bounds alert latency)."
+    )
+    tick_s: float = Field(
+        15.0, gt=0, description="How often time-driven rules (unanswered) are checked and old alert ids forgotten."
+    )
+
+
+class WebhookTarget(BaseModel):
+    """A generic webhook receiving every alert as signed JSON."""
+
+    url: SecretStr = Field(..., description="Where to POST (a secret: it is never logged).")
+    secret: SecretStr = Field(..., description="HMAC-SHA256 key of the X-Luister-Signature header.")
+
+
+class NotifySettings(BaseModel):
+    """The notifier: alerts from the alerts topic to Slack incoming webhooks and generic webhooks."""
+
+    slack: list[SecretStr] = Field(
+        default_factory=list,
+        description="Slack incoming-webhook URLs (secrets: never logged); every alert goes to each.",
+    )
+    webhooks: list[WebhookTarget] = Field(default_factory=list, description="Generic signed webhooks.")
+    dry_run: bool = Field(False, description="Print each payload instead of sending it (nothing is recorded).")
+    report_url: str | None = Field(
+        None, description="Link under each Slack alert; '{monitor}' is replaced by the monitor id.",
+    )
+    timeout_s: float = Field(10.0, gt=0, description="Per-request timeout.")
+    retry_initial_s: float = Field(1.0, gt=0, description="First back-off after a failed delivery.")
+    retry_max_s: float = Field(
+        60.0, gt=0, description="Back-off cap; retries go on (the alert waits in Kafka) until delivered."
+    )
+
+
 class SourceSettings(BaseModel):
     """What every source (crawler, feed poller, connector) shares."""
 
@@ -473,6 +511,10 @@ class Settings(BaseSettings):
         default_factory=ClassifySettings, description="Classify stage (sentiment, intent, priority)."
     )
     indexer: IndexerSettings = Field(default_factory=IndexerSettings, description="Search-engine indexer sink.")
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings, description="Alerts worker (rules).")
+    notify: NotifySettings = Field(
+        default_factory=NotifySettings, description="Notifier: Slack and webhook delivery of alerts."
+    )
     sources: SourceSettings = Field(default_factory=SourceSettings, description="All sources.")
     feeds: FeedSettings = Field(default_factory=FeedSettings, description="Feed poller.")
     connectors: ConnectorSettings = Field(default_factory=ConnectorSettings, description="Social API connectors.")

@@ -19,6 +19,7 @@ class DeadReason(StrEnum):
     INVALID_SCHEMA = "invalid_schema"
     KEY_MISMATCH = "key_mismatch"
     REJECTED_BY_ENGINE = "rejected_by_engine"
+    REFUSED_BY_RECEIVER = "refused_by_receiver"  # Slack or a webhook refused an alert for good (e.g. 404)
     PROCESSING_ERROR = "processing_error"  # a bug in a stage: fix it, then replay the dead letter
 
 

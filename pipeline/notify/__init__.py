@@ -1,4 +1,5 @@
-"""What the notifier sends: Slack Block Kit messages (slack.py) and signed webhook bodies (webhook.py).
+"""What the notifier sends: Slack Block Kit messages (slack.py) and signed webhook bodies (webhook.py),
+and how one alert reaches one destination over HTTP (send.py: outcomes, retries, no URL in logs).
 
-Pure formatting and signing, no I/O: the notifier role wires these to HTTP, retries and Kafka.
+slack.py and webhook.py are pure formatting and signing; the notifier role wires send.py to Kafka.
 """

@@ -17,13 +17,12 @@ Slack counts, so an emoji-heavy text cannot slip over a limit.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from schemas import Alert, EnrichedPost, Severity
+from schemas import Alert, AlertPost, Severity
 
 HEADER_CHARS = 150
 SECTION_TEXT_CHARS = 3_000  # also the limit of every other mrkdwn text object (context elements)
@@ -66,20 +65,18 @@ def escape_mrkdwn(text: str, limit: int = SECTION_TEXT_CHARS) -> str:
     return _fit([_ESCAPES.get(char, char) for char in cleaned], limit)
 
 
-def alert_message(
-    alert: Alert, posts: Sequence[EnrichedPost], *, monitor_name: str, report_url: str | None = None
-) -> dict[str, Any]:
+def alert_message(alert: Alert, *, monitor_name: str, report_url: str | None = None) -> dict[str, Any]:
     """The incoming-webhook payload for ``alert``: ``text`` for notifications and ``blocks`` for the message.
 
-    ``posts`` are the alert's evidence, most relevant first; the first five are shown, each linked when its
-    URL is http(s). ``monitor_name`` and ``report_url`` come from the monitors configuration. Every limit
-    of Slack's is kept whatever the input; link previews are off so a post's URL cannot put an
-    attacker's preview into the channel.
+    The posts shown are the first five of ``alert.posts`` (the evidence, most relevant first), each linked
+    when its URL is http(s). ``monitor_name`` and ``report_url`` come from the monitors configuration.
+    Every limit of Slack's is kept whatever the input; link previews are off so a post's URL cannot put
+    an attacker's preview into the channel.
     """
     blocks = [_header(alert, monitor_name), _summary(alert)]
-    if posts:
+    if alert.posts:
         blocks.append({"type": "divider"})
-        blocks.extend(_post_section(post) for post in posts[:TOP_POSTS])
+        blocks.extend(_post_section(post) for post in alert.posts[:TOP_POSTS])
     blocks.append(_footer(alert, report_url))
     return {
         # cut like a section: Slack would truncate only at 40,000 and a notification shows a line or two
@@ -120,12 +117,15 @@ def _window(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M %Z} – {end:%Y-%m-%d %H:%M %Z}"
 
 
-def _post_section(post: EnrichedPost) -> dict[str, Any]:
-    """'*@handle* · channel · sentiment · intent', the text cut, and a link when the URL is http(s)."""
-    labels = [judgement.label for judgement in (post.sentiment, post.intent) if judgement is not None]
+def _post_section(post: AlertPost) -> dict[str, Any]:
+    """'*@handle* · channel · sentiment · intent', the text cut, and a link when the URL is http(s).
+
+    The channel and labels are escaped too: on the alerts topic they are plain strings that any producer
+    could have written.
+    """
+    labels = [label for label in (post.channel, post.sentiment, post.intent) if label is not None]
     meta = " · ".join(
-        [f"*{escape_mrkdwn(_author(post), NAME_CHARS)}*", post.channel.value,
-         *(escape_mrkdwn(label, NAME_CHARS) for label in labels)]
+        [f"*{escape_mrkdwn(_author(post), NAME_CHARS)}*", *(escape_mrkdwn(label, NAME_CHARS) for label in labels)]
     )
     text = f"{meta}\n{escape_mrkdwn(post.text, POST_TEXT_CHARS)}"
     link = _link(post.url, "open")
@@ -135,7 +135,7 @@ def _post_section(post: EnrichedPost) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
-def _author(post: EnrichedPost) -> str:
+def _author(post: AlertPost) -> str:
     """'@handle', else the name the author shows, else 'unknown author'."""
     if post.author is None:
         return "unknown author"

@@ -1,7 +1,7 @@
 """Generic webhook bodies for alerts, and their signature (Stripe's scheme, Luister's header).
 
-The body is compact UTF-8 JSON ``{"alert": <the Alert record>, "posts": [<post summary>, ...]}``; the alert is
-nested rather than merged so that a field added to ``Alert`` later can never collide with ``posts``.
+The body is compact UTF-8 JSON ``{"alert": <the Alert record without its posts>, "posts": [<AlertPost>, ...]}``;
+the alert is nested rather than merged so that a field added to ``Alert`` later can never collide with ``posts``.
 
 ``X-Luister-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is HMAC-SHA256 with the receiver's secret over
 ``b"<t>." + body``. Signing the timestamp with the body lets a receiver refuse a replayed request (an old ``t``)
@@ -14,36 +14,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import Alert, EnrichedPost
+from schemas import Alert, AlertPost
 
 SIGNATURE_HEADER = "X-Luister-Signature"
 ALERT_ID_HEADER = "X-Luister-Alert-Id"
 # Stripe's default: wide enough for clock skew and a retried delivery in flight, narrow enough for replays.
 TOLERANCE_S = 300
-# The Alert schema keeps at most 20 evidence post_ids; a body never carries more posts than that.
-MAX_POSTS = 20
-POST_TEXT_CHARS = 500  # enough for a receiver to triage; the full post is at its url and in the search engine
-
-
-class PostSummary(BaseModel):
-    """What a webhook receiver learns about one post of an alert's evidence."""
-
-    model_config = ConfigDict(frozen=True)
-
-    post_id: str = Field(..., description="'<source>:<external_id>', as on the posts topics.")
-    url: str | None = Field(..., description="Where a person can read the post.")
-    author: str | None = Field(..., description="The author's handle without '@', when the source tells it.")
-    channel: str = Field(..., description="The kind of place the post was seen (e.g. 'x', 'review').")
-    published_at: AwareDatetime = Field(..., description="When the author published the post.")
-    text: str = Field(..., description=f"The post's cleaned text, cut to {POST_TEXT_CHARS} characters with '…'.")
-    sentiment: str | None = Field(..., description="positive / neutral / negative; None when not classified.")
-    intent: str | None = Field(..., description="question / complaint / compliment / other; None when not classified.")
 
 
 class WebhookBody(BaseModel):
@@ -51,17 +32,19 @@ class WebhookBody(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    alert: Alert = Field(..., description="The alert as it is on the alerts topic.")
-    posts: list[PostSummary] = Field(..., description="The alert's evidence, most relevant first.")
+    alert: Alert = Field(..., description="The alert as it is on the alerts topic, without its posts.")
+    posts: list[AlertPost] = Field(..., description="The alert's evidence posts, most relevant first.")
 
 
-def webhook_body(alert: Alert, posts: Sequence[EnrichedPost]) -> bytes:
-    """The request body for ``alert`` with its first ``MAX_POSTS`` evidence ``posts``: compact UTF-8 JSON.
+def webhook_body(alert: Alert) -> bytes:
+    """The request body for ``alert`` and its evidence posts (``alert.posts``): compact UTF-8 JSON.
 
-    The same input always gives the same bytes, so a retried delivery carries the same signature input.
+    The posts are listed once, at the top level, as the alerts worker cut them (at most 20, texts of at most
+    500 characters).
+    The same alert always gives the same bytes, so a retried delivery carries the same signature input.
     """
-    body = WebhookBody(alert=alert, posts=[_summary(post) for post in posts[:MAX_POSTS]])
-    return body.model_dump_json().encode("utf-8")
+    body = WebhookBody(alert=alert, posts=alert.posts)
+    return body.model_dump_json(exclude={"alert": {"posts"}}).encode("utf-8")
 
 
 def sign(body: bytes, secret: str, timestamp: int) -> str:
@@ -106,15 +89,3 @@ def _parse(header: str) -> tuple[int | None, list[str]]:
         return None, signatures
     return int(stamps[0]), signatures
 
-
-def _summary(post: EnrichedPost) -> PostSummary:
-    return PostSummary(
-        post_id=post.post_id,
-        url=post.url,
-        author=post.author.handle if post.author else None,
-        channel=post.channel.value,
-        published_at=post.published_at,
-        text=post.text if len(post.text) <= POST_TEXT_CHARS else post.text[: POST_TEXT_CHARS - 1] + "…",
-        sentiment=post.sentiment.label if post.sentiment else None,
-        intent=post.intent.label if post.intent else None,
-    )

@@ -13,12 +13,13 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import Alert, EnrichedPost, Severity
+from schemas import Alert, AlertPost, EnrichedPost, Severity
+from schemas.alert import MAX_EVIDENCE, POST_TEXT_CHARS
 
 # A slug like monitor ids: it never holds ':', so an alert id splits back into its three parts.
 RULE_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-MAX_EVIDENCE = 20  # the Alert contract: at most 20 evidence post_ids
 MAX_WINDOW_MINUTES = 24 * 60  # a window longer than a day is a report, not an alert
+MAX_COOLDOWN_MINUTES = 7 * 24 * 60  # a rule silent for more than a week should be switched off instead
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SUMMARY_QUERY_CHARS = 200  # a query quoted in a summary: long ones are cut, the rule id names the rest
 
@@ -31,6 +32,11 @@ class RuleConfig(BaseModel):
     id: str = Field(..., pattern=RULE_ID, description="Lower-case slug, unique within its monitor.")
     type: str = Field(..., description="The kind of rule; each rule type narrows it to its own literal.")
     severity: Severity = Field(Severity.WARNING, description="How urgent the rule's alerts are.")
+    cooldown_minutes: int = Field(
+        0, ge=0, le=MAX_COOLDOWN_MINUTES,
+        description="After an alert, windows of this rule starting less than this many minutes later do not "
+        "alert (0: every window may).",
+    )
 
 
 class PostRuleConfig(RuleConfig):
@@ -57,6 +63,17 @@ def exact(value: float) -> Fraction:
 def reach(post: EnrichedPost) -> int:
     """The author's followers; 0 when the source does not tell, so an unknown reach never counts as large."""
     return (post.author.followers or 0) if post.author else 0
+
+
+def snapshot(post: EnrichedPost) -> AlertPost:
+    """What an alert carries about ``post``: its text cut to POST_TEXT_CHARS, its author and labels."""
+    text = post.text if len(post.text) <= POST_TEXT_CHARS else post.text[: POST_TEXT_CHARS - 1] + "…"
+    return AlertPost(
+        post_id=post.post_id, url=post.url, channel=post.channel.value, author=post.author,
+        published_at=post.published_at, text=text,
+        sentiment=post.sentiment.label if post.sentiment else None,
+        intent=post.intent.label if post.intent else None,
+    )
 
 
 def plural(count: int, noun: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -23,9 +24,18 @@ def env_for(settings: Settings) -> dict[str, str]:
         "LUISTER_SEARCH__INDEX_PREFIX": settings.search.index_prefix,
         "LUISTER_WORKER__DATA_DIR": str(settings.worker.data_dir),
         "LUISTER_WORKER__SESSION_TIMEOUT_S": str(settings.worker.session_timeout_s),
+        "LUISTER_WORKER__COMMIT_INTERVAL_S": str(settings.worker.commit_interval_s),
         "LUISTER_WORKER__METRICS_PORT": str(settings.worker.metrics_port),
         "LUISTER_INDEXER__RETRY_MAX_S": str(settings.indexer.retry_max_s),
         "LUISTER_CLASSIFY__ENABLED": str(settings.classify.enabled).lower(),
+        "LUISTER_RELEVANCE__MONITORS_FILE": str(settings.relevance.monitors_file),
+        "LUISTER_ALERTS__TICK_S": str(settings.alerts.tick_s),
+        "LUISTER_NOTIFY__SLACK": json.dumps([url.get_secret_value() for url in settings.notify.slack]),
+        "LUISTER_NOTIFY__WEBHOOKS": json.dumps([
+            {"url": w.url.get_secret_value(), "secret": w.secret.get_secret_value()} for w in settings.notify.webhooks
+        ]),
+        "LUISTER_NOTIFY__RETRY_INITIAL_S": str(settings.notify.retry_initial_s),
+        "LUISTER_NOTIFY__RETRY_MAX_S": str(settings.notify.retry_max_s),
         "LUISTER_LOG_LEVEL": "info",
     })
     return env

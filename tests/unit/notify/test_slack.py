@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.notify.slack import SEVERITY_EMOJI, alert_message, escape_mrkdwn
-from schemas import Alert, EnrichedPost, Judgement, Severity
-from tests.helpers import raw_post_dict
+from schemas import Alert, AlertPost, Severity
 
 ZWJ = "\u200d"
 
@@ -36,13 +35,19 @@ def make_alert(**changes: Any) -> Alert:
 
 
 def make_post(n: int = 1, sentiment: str | None = "negative", intent: str | None = "complaint",
-              **overrides: Any) -> EnrichedPost:
-    def judge(label: str | None) -> Judgement | None:
-        return Judgement(label=label, score=0.9, model="luister-nl") if label else None
-
-    return EnrichedPost(**raw_post_dict(n, **overrides), monitors=["bestelbaas"], sentiment=judge(sentiment),
-                        intent=judge(intent), enriched_at=datetime(2026, 11, 3, 13, 5, tzinfo=UTC),
-                        stages=["validate"])
+              **overrides: Any) -> AlertPost:
+    """An evidence post as an alert carries it, numbered so ids are distinct."""
+    fields: dict[str, Any] = {
+        "post_id": f"x:t{n}",
+        "url": f"https://x.example/p/{n}",
+        "channel": "x",
+        "author": {"id": f"u{n}", "handle": f"klant{n}", "display_name": f"Klant {n}", "followers": 12},
+        "published_at": "2026-11-20T09:15:00+01:00",
+        "text": f"@bestelbaas waar blijft mijn pakket? Bestelnummer {n}, al 3 dagen onderweg 😡",
+        "sentiment": sentiment,
+        "intent": intent,
+    }
+    return AlertPost(**{**fields, **overrides})
 
 
 def post_texts(message: dict[str, Any]) -> list[str]:
@@ -59,12 +64,12 @@ def test_exact_payload_for_a_representative_alert():
         make_post(1, text="Mijn gegevens staan online?! Datalek bij @bestelbaas & niemand reageert <3",
                   url="https://x.example/anja/status/1",
                   author={"handle": "anja_nl", "display_name": "Anja", "followers": 310}),
-        make_post(2, sentiment=None, intent=None, source="forum.prikbord", channel="forum",
+        make_post(2, sentiment=None, intent=None, post_id="forum.prikbord:t2", channel="forum",
                   text="Iemand anders ook een mail over het datalek gekregen?",
                   url="https://prikbord.example/t/9?pagina=1&sort=nieuw", author={"display_name": "Piet"}),
     ]
 
-    message = alert_message(make_alert(), posts, monitor_name="Bestelbaas",
+    message = alert_message(make_alert(posts=posts), monitor_name="Bestelbaas",
                             report_url="https://luister.example/report?monitor=bestelbaas")
 
     assert message == {
@@ -100,7 +105,7 @@ def test_exact_payload_for_a_representative_alert():
 
 
 def test_without_baseline_posts_or_report_only_the_count_and_the_alert_id():
-    message = alert_message(make_alert(baseline=None), [], monitor_name="Bestelbaas")
+    message = alert_message(make_alert(baseline=None), monitor_name="Bestelbaas")
 
     assert [block["type"] for block in message["blocks"]] == ["header", "section", "context"]
     assert message["blocks"][1]["fields"][1] == {"type": "mrkdwn", "text": "*Posts*\n3"}
@@ -111,7 +116,7 @@ def test_without_baseline_posts_or_report_only_the_count_and_the_alert_id():
 @pytest.mark.parametrize("severity", list(Severity))
 def test_every_severity_has_an_emoji_in_the_header(severity):
     assert SEVERITY_EMOJI.get(severity), f"add an emoji for {severity!r} to SEVERITY_EMOJI in pipeline/notify/slack.py"
-    header = alert_message(make_alert(severity=severity), [], monitor_name="Bestelbaas")["blocks"][0]
+    header = alert_message(make_alert(severity=severity), monitor_name="Bestelbaas")["blocks"][0]
     assert header["text"]["text"] == f"{SEVERITY_EMOJI[severity]} Bestelbaas · datalek"
 
 
@@ -129,7 +134,7 @@ WINDOWS = [
 @pytest.mark.parametrize(("why", "start", "end", "shown"), WINDOWS, ids=[w[0] for w in WINDOWS])
 def test_the_window_is_shown_in_amsterdam_time(why, start, end, shown):
     alert = make_alert(window_start=start.replace(tzinfo=UTC), window_end=end.replace(tzinfo=UTC))
-    fields = alert_message(alert, [], monitor_name="Bestelbaas")["blocks"][1]["fields"]
+    fields = alert_message(alert, monitor_name="Bestelbaas")["blocks"][1]["fields"]
     assert fields[2] == {"type": "mrkdwn", "text": f"*Window*\n{shown}"}
 
 
@@ -177,9 +182,15 @@ def test_a_cut_never_splits_an_entity():
 
 def test_broadcasts_from_authors_and_labels_are_neutralised_too():
     post = make_post(1, text="<!channel> @here", author={"handle": "channel"})
-    text = post_texts(alert_message(make_alert(), [post], monitor_name="Bestelbaas"))[0]
+    text = post_texts(alert_message(make_alert(posts=[post]), monitor_name="Bestelbaas"))[0]
     assert text.startswith(f"*@{ZWJ}channel* · x")
     assert f"&lt;!channel&gt; @{ZWJ}here" in text
+
+
+def test_channel_and_labels_from_the_topic_are_escaped():
+    post = make_post(1, channel="<!channel>", sentiment="@here", intent="<@U1>")
+    text = post_texts(alert_message(make_alert(posts=[post]), monitor_name="Bestelbaas"))[0]
+    assert text.startswith(f"*@klant1* · &lt;!channel&gt; · @{ZWJ}here · &lt;@U1&gt;\n")
 
 
 NOT_LINKED = ["javascript:alert(1)", "ftp://files.example/lijst", "slack://open?team=T1", "file:///etc/passwd",
@@ -188,29 +199,30 @@ NOT_LINKED = ["javascript:alert(1)", "ftp://files.example/lijst", "slack://open?
 
 @pytest.mark.parametrize("url", NOT_LINKED)
 def test_only_http_urls_are_linked(url):
-    text = post_texts(alert_message(make_alert(), [make_post(1, url=url)], monitor_name="Bestelbaas"))[0]
+    text = post_texts(alert_message(make_alert(posts=[make_post(1, url=url)]), monitor_name="Bestelbaas"))[0]
     assert "<" not in text and "|open>" not in text
 
 
 def test_a_linked_url_cannot_break_out_of_its_link():
     post = make_post(1, url="https://x.example/p?q=<!channel>|evil&x=1 2")
-    text = post_texts(alert_message(make_alert(), [post], monitor_name="Bestelbaas"))[0]
+    text = post_texts(alert_message(make_alert(posts=[post]), monitor_name="Bestelbaas"))[0]
     assert text.endswith("\n<https://x.example/p?q=%3C!channel%3E%7Cevil&amp;x=1%202|open>")
 
 
 def test_a_report_url_that_is_not_http_is_left_out():
-    message = alert_message(make_alert(), [], monitor_name="Bestelbaas", report_url="javascript:alert(1)")
+    message = alert_message(make_alert(), monitor_name="Bestelbaas", report_url="javascript:alert(1)")
     assert len(message["blocks"][-1]["elements"]) == 1
 
 
 def test_slack_limits_hold_for_huge_input():
     long_rule = "r" * 500
+    posts = [make_post(n, text="<!channel> " * 4_000, author={"handle": "h" * 3_000}, channel="c" * 3_000,
+                       sentiment="s" * 3_000, intent="&" * 3_000, url="https://x.example/" + "p" * 4_000)
+             for n in range(20)]  # 20: the most an Alert carries
     alert = make_alert(rule_id=long_rule, rule_type="t" * 5_000, summary="&" * 2_000,
-                       alert_id="a" * 5_000, baseline=10.0**300)
-    posts = [make_post(n, text="<!channel> " * 4_000, author={"handle": "h" * 3_000},
-                       url="https://x.example/" + "p" * 4_000) for n in range(60)]
+                       alert_id="a" * 5_000, baseline=10.0**300, posts=posts)
 
-    message = alert_message(alert, posts, monitor_name="M" * 500, report_url="https://r.example/" + "q" * 4_000)
+    message = alert_message(alert, monitor_name="M" * 500, report_url="https://r.example/" + "q" * 4_000)
 
     blocks = message["blocks"]
     assert len(blocks) <= 50
@@ -230,5 +242,5 @@ def test_slack_limits_hold_for_huge_input():
 
 def test_a_post_text_is_cut_to_about_300_characters():
     post = make_post(1, text="Waar blijft mijn pakket? " * 400, url=None)
-    excerpt = post_texts(alert_message(make_alert(), [post], monitor_name="Bestelbaas"))[0].split("\n")[1]
+    excerpt = post_texts(alert_message(make_alert(posts=[post]), monitor_name="Bestelbaas"))[0].split("\n")[1]
     assert excerpt == ("Waar blijft mijn pakket? " * 400)[:299] + "…"

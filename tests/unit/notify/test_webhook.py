@@ -11,8 +11,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from pipeline.notify.webhook import headers, sign, verify, webhook_body
+from processors.alerts.base import snapshot
+from schemas import EnrichedPost
+from tests.helpers import raw_post_dict
 from tests.unit.notify.test_slack import make_alert, make_post
 
 SECRET = "webhook-geheim-4242"
@@ -25,13 +29,14 @@ def test_exact_body_for_a_representative_alert():
         make_post(1, text="Datalek bij @bestelbaas? Mijn wachtwoord werkt niet meer 😡",
                   url="https://x.example/anja/status/1", published_at="2026-11-03T14:02:00+01:00",
                   author={"handle": "anja_nl", "display_name": "Anja", "followers": 310}),
-        make_post(2, sentiment=None, intent=None, source="forum.prikbord", channel="forum", url=None,
+        make_post(2, sentiment=None, intent=None, post_id="forum.prikbord:t2", channel="forum", url=None,
                   text="Iemand anders ook een mail gekregen?", author=None),
     ]
 
-    body = webhook_body(make_alert(), posts)
+    body = webhook_body(make_alert(posts=posts))
 
-    assert json.loads(body) == {
+    # keys in the schemas' field order, so the exact bytes follow from this dict
+    expected = {
         "alert": {
             "schema_version": 1,
             "alert_id": "bestelbaas:datalek:2026-11-03T13:00:00+00:00",
@@ -48,33 +53,40 @@ def test_exact_body_for_a_representative_alert():
             "created_at": "2026-11-03T13:15:02Z",
         },
         "posts": [
-            {"post_id": "x:t1", "url": "https://x.example/anja/status/1", "author": "anja_nl", "channel": "x",
+            {"post_id": "x:t1", "url": "https://x.example/anja/status/1", "channel": "x",
+             "author": {"id": None, "handle": "anja_nl", "display_name": "Anja", "followers": 310},
              "published_at": "2026-11-03T14:02:00+01:00",
              "text": "Datalek bij @bestelbaas? Mijn wachtwoord werkt niet meer 😡",
              "sentiment": "negative", "intent": "complaint"},
-            {"post_id": "forum.prikbord:t2", "url": None, "author": None, "channel": "forum",
+            {"post_id": "forum.prikbord:t2", "url": None, "channel": "forum", "author": None,
              "published_at": "2026-11-20T09:15:00+01:00", "text": "Iemand anders ook een mail gekregen?",
              "sentiment": None, "intent": None},
         ],
     }
-    assert body == json.dumps(json.loads(body), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    assert body == json.dumps(expected, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def test_the_body_carries_at_most_20_posts_with_texts_cut_to_500_characters():
-    posts = [make_post(n, text="Waar blijft mijn pakket? " * 400) for n in range(60)]
+def test_the_body_carries_the_posts_as_the_alerts_worker_cut_them():
+    enriched = [EnrichedPost(**raw_post_dict(n, text="Waar blijft mijn pakket? " * 400), monitors=["bestelbaas"],
+                             enriched_at=NOW, stages=["validate"]) for n in range(20)]
 
-    summaries = json.loads(webhook_body(make_alert(), posts))["posts"]
+    posts = json.loads(webhook_body(make_alert(posts=[snapshot(post) for post in enriched])))["posts"]
 
-    assert [s["post_id"] for s in summaries] == [f"x:t{n}" for n in range(20)]
-    assert {s["text"] for s in summaries} == {("Waar blijft mijn pakket? " * 400)[:499] + "…"}
+    assert [post["post_id"] for post in posts] == [f"x:t{n}" for n in range(20)]
+    assert {post["text"] for post in posts} == {("Waar blijft mijn pakket? " * 400)[:499] + "…"}
+
+
+def test_an_alert_never_carries_more_than_20_posts():
+    with pytest.raises(ValidationError):
+        make_alert(posts=[make_post(n) for n in range(21)])
 
 
 def test_the_same_alert_gives_the_same_bytes():
-    assert webhook_body(make_alert(), [make_post(1)]) == webhook_body(make_alert(), [make_post(1)])
+    assert webhook_body(make_alert(posts=[make_post(1)])) == webhook_body(make_alert(posts=[make_post(1)]))
 
 
 def test_headers_sign_the_body_with_the_time():
-    body = webhook_body(make_alert(), [make_post(1)])
+    body = webhook_body(make_alert(posts=[make_post(1)]))
     expected = hmac.new(SECRET.encode(), f"{NOW_TS}.".encode() + body, hashlib.sha256).hexdigest()
 
     assert headers(body, SECRET, NOW) == {
@@ -86,12 +98,12 @@ def test_headers_sign_the_body_with_the_time():
 
 
 def test_the_alert_id_header_is_ascii_without_line_breaks():
-    body = webhook_body(make_alert(alert_id="café:storing\r\nX-Evil: 1"), [])
+    body = webhook_body(make_alert(alert_id="café:storing\r\nX-Evil: 1"))
     assert headers(body, SECRET, NOW)["X-Luister-Alert-Id"] == "caf%C3%A9:storing%0D%0AX-Evil:%201"
 
 
 def test_round_trip_within_the_tolerance():
-    body = webhook_body(make_alert(), [make_post(1)])
+    body = webhook_body(make_alert(posts=[make_post(1)]))
     signature = headers(body, SECRET, NOW)["X-Luister-Signature"]
 
     assert verify(body, signature, SECRET, NOW)
@@ -100,12 +112,12 @@ def test_round_trip_within_the_tolerance():
 
 
 def test_a_rotated_secret_is_accepted_among_several_signatures():
-    body = webhook_body(make_alert(), [])
+    body = webhook_body(make_alert())
     header = f"t={NOW_TS},v1={sign(body, 'oud-geheim', NOW_TS)},v1={sign(body, SECRET, NOW_TS)}"
     assert verify(body, header, SECRET, NOW)
 
 
-BODY = webhook_body(make_alert(), [make_post(1)])
+BODY = webhook_body(make_alert(posts=[make_post(1)]))
 SIGNED = headers(BODY, SECRET, NOW)["X-Luister-Signature"]
 REFUSED = [
     # (why, body, header, secret, now)

@@ -1,0 +1,1 @@
+"""Local stand-ins for services Luister talks to over HTTP, run in the test process (no internet)."""
