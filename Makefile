@@ -51,6 +51,7 @@ schemas: install
 bench: install model
 	$(BIN)/python -m benchmarks.classify
 	$(BIN)/python -m benchmarks.e2e
+	$(BIN)/python -m benchmarks.alerts
 	$(BIN)/python -m benchmarks.dedupe
 	$(BIN)/python -m benchmarks.matching
 

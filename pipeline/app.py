@@ -17,6 +17,8 @@ def make_app(settings: Settings, role: str) -> faust.App:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
     app_id = f"{settings.kafka.topic_prefix}{settings.worker.app_id}-{role}"
+    if role == "notifier" and settings.notify.dry_run:
+        app_id += "-dry-run"  # its own consumer group: a dry run must not mark alerts as handled for the real one
     app = faust.App(
         app_id,
         broker=[f"kafka://{server.strip()}" for server in settings.kafka.bootstrap_servers.split(",")],

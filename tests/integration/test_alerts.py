@@ -8,6 +8,7 @@ while Slack fails (503, 429 with Retry-After), the notifier is killed mid-way an
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -179,3 +180,57 @@ def test_spike_and_crisis_alert_exactly_once_through_a_notifier_crash_and_a_slac
         assert verify(request.body, request.headers[SIGNATURE_HEADER], "s3cret-hook", datetime.now(UTC))
     logs = "".join(w.log_text() for w in everything)
     assert "geheimgeheim" not in logs and "/hooks/luister" not in logs  # webhook URLs are secrets
+
+
+def test_the_alerts_worker_killed_mid_spike_neither_loses_nor_counts_twice(env):
+    settings, workers, fake = env
+    # Offsets committed every 60 s: the worker killed below surely gets its posts again after the restart.
+    settings.worker.commit_interval_s = 60.0
+    for w in workers.values():
+        w.start()
+    early, spike = injected()
+    publish(settings, early)
+    wait_until(lambda: len(read_alerts(settings)) == 1, 120, "the early crisis alert", list(workers.values()))
+    publish(settings, spike[:5])  # five of the eight the spike needs
+    time.sleep(3)  # judged, and the state committed to sqlite; Kafka's offsets are not
+    workers["alerts"].kill()
+    workers["alerts"].start()
+    publish(settings, spike[5:])
+    wait_until(lambda: len(fake.requests("/services/")) == 3, 120, "three Slack messages", list(workers.values()))
+    time.sleep(3)  # room for a late duplicate to show
+    alerts = read_alerts(settings)
+    assert sorted(a.alert_id for a in alerts) == sorted(EXPECTED)  # once each on the topic too
+    spike_alert = next(a for a in alerts if a.rule_id == "drukte")
+    # The redelivered five were skipped, not counted again: the count is of distinct posts.
+    assert 8 <= spike_alert.count == len(set(spike_alert.evidence)) <= len(SPIKE_TEXTS)
+    assert sorted(slack_ids(fake)) == sorted(EXPECTED)
+
+
+def test_a_dry_run_prints_payloads_in_its_own_group_and_a_refusal_is_dead_lettered(env):
+    settings, workers, fake = env
+    dry = settings.model_copy(deep=True)
+    dry.notify.dry_run = True
+    dry_run = Worker(dry, "notifier", settings.worker.data_dir.parent / "dry")
+    dry_run.log_dir.mkdir()
+    fake.fail_next(404, body="no_service")  # the first alert's Slack message: a revoked webhook
+    workers["ingest"].start()
+    workers["alerts"].start()
+    dry_run.start()
+    try:
+        early, _ = injected()
+        publish(settings, early)
+        wait_until(lambda: "testmerk:crisis:2026-11-24T09:20:00+00:00" in dry_run.log_text(), 120,
+                   "the dry run's payload", [dry_run])
+    finally:
+        dry_run.stop()
+    printed = dry_run.log_text()
+    assert '"type": "header"' in printed and "geheimgeheim" not in printed
+    assert fake.received == []  # nothing was sent
+
+    workers["notifier"].start()  # the real notifier still has every alert: the dry run had its own group
+    wait_until(lambda: len(fake.requests("/hooks/")) == 1, 60, "the webhook delivery", [workers["notifier"]])
+    letters = progress.read_dead_letters(settings)
+    assert [(letter.stage, letter.reason.value) for letter in letters] == [("notify", "refused_by_receiver")]
+    assert "404 no_service" in letters[0].error and "geheimgeheim" not in letters[0].error
+    refused = Alert.model_validate_json(base64.b64decode(letters[0].payload_b64))
+    assert refused.alert_id == "testmerk:crisis:2026-11-24T09:20:00+00:00"

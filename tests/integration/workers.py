@@ -36,6 +36,7 @@ def env_for(settings: Settings) -> dict[str, str]:
         ]),
         "LUISTER_NOTIFY__RETRY_INITIAL_S": str(settings.notify.retry_initial_s),
         "LUISTER_NOTIFY__RETRY_MAX_S": str(settings.notify.retry_max_s),
+        "LUISTER_NOTIFY__DRY_RUN": str(settings.notify.dry_run).lower(),
         "LUISTER_LOG_LEVEL": "info",
     })
     return env
