@@ -29,7 +29,7 @@ from typing import Any
 from kafka.admin import KafkaAdminClient
 from pydantic import SecretStr
 
-from benchmarks.e2e import RESULTS, _bench_settings, _machine, _percentiles
+from benchmarks.e2e import RESULTS, bench_settings, machine, percentiles
 from crawlers.publish import RawPublisher
 from pipeline import stack
 from pipeline.search import connect, drop_indices, posts_index, setup_indices
@@ -81,7 +81,7 @@ BACKGROUND_SLOTS = (
 
 def run_settings(tmp: Path, *, classify: bool, slack_url: str) -> Settings:
     """Fresh topics, indices, worker state and a monitors file for one run; Slack is the fake."""
-    settings = _bench_settings(tmp)
+    settings = bench_settings(tmp)
     settings.classify.enabled = classify
     settings.relevance.monitors_file = tmp / "monitors.yaml"
     settings.relevance.monitors_file.write_text(MONITORS, encoding="utf-8")
@@ -284,7 +284,7 @@ def classify_model(settings: Settings) -> tuple[str | None, str]:
 
 def row(name: str, lat: Latencies) -> str:
     """A table row: p50 and p99 of both latencies with how many arrived, and the ratio of the medians."""
-    (alert_p50, alert_p99), (index_p50, index_p99) = _percentiles(lat.alert), _percentiles(lat.searchable)
+    (alert_p50, alert_p99), (index_p50, index_p99) = percentiles(lat.alert), percentiles(lat.searchable)
     return (f"| {name} | {alert_p50 * 1000:,.0f} ms | {alert_p99 * 1000:,.0f} ms ({len(lat.alert)}/{TRIGGERS}) | "
             f"{index_p50 * 1000:,.0f} ms | {index_p99 * 1000:,.0f} ms ({len(lat.searchable)}/{TRIGGERS}) | "
             f"{alert_p50 / index_p50:.2f} |")
@@ -314,7 +314,7 @@ def main() -> None:
     section = (
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — alert latency (posts.raw → ingest → alerts → notifier → "
         f"Slack)\n\n"
-        f"Machine: {_machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each; the ingest, "
+        f"Machine: {machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each; the ingest, "
         f"indexer, alerts and notifier roles as worker processes, Slack a local fake. One monitor with one "
         f"`match` rule (`datalek`); {TRIGGERS} triggering posts at {TRIGGER_RATE} posts/s among "
         f"{TRIGGER_RATE * BACKGROUND_PER_TRIGGER} posts/s of the monitor's other mentions, each triggering post "

@@ -11,8 +11,6 @@ Results are appended to BENCHMARKS.md with the machine and the date.
 from __future__ import annotations
 
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
@@ -21,6 +19,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.e2e import machine
 from pipeline.model.build import evaluate, test_file
 from pipeline.model.train import read_corpus
 from pipeline.settings import Settings
@@ -55,12 +54,6 @@ def one_backend(model: str, backend: str) -> dict:
     return {"backend": backend, "load_s": load_s, "rates": rates, "peak_mib": peak_mib}
 
 
-def _machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return f"{len(os.sched_getaffinity(0))} cores ({cpu}), Linux {platform.release()}"
-
-
 def main() -> None:
     model = Settings().classify.model
     results = []
@@ -74,7 +67,7 @@ def main() -> None:
     base = results[0]["rates"]["1"]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"\n## {stamp} — classify stage ({model})\n",
-             f"Machine: {_machine()}. {POSTS} posts from the held-out split per measurement (median "
+             f"Machine: {machine()}. {POSTS} posts from the held-out split per measurement (median "
              f"{sorted(len(t) for t in texts())[POSTS // 2]} characters), 2 threads. Baseline: torch eager at "
              f"batch 1 = {base:,.0f} posts/s.\n",
              "| backend | " + " | ".join(f"batch {b}" for b in BATCH_SIZES) + " | peak RSS | load | sentiment macro-F1 |"

@@ -38,7 +38,7 @@ LATENCY_RATE = 30  # posts/s: a busy brand in a crisis, well below capacity, so 
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
-def _bench_settings(tmp: Path) -> Settings:
+def bench_settings(tmp: Path) -> Settings:
     settings = Settings()
     name = f"bench-{uuid.uuid4().hex[:8]}"
     settings.kafka.topic_prefix = f"{name}."
@@ -112,7 +112,7 @@ def latency(settings: Settings, workers: list[Worker], first: int, n: int) -> li
     return sorted(seen[p] - sent[p] for p in seen)
 
 
-def _machine() -> str:
+def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -135,13 +135,13 @@ def pipeline_run(settings: Settings, tmp: Path, *, first: int, classify: bool) -
     return tput, lat
 
 
-def _percentiles(lat: list[float]) -> tuple[float, float]:
+def percentiles(lat: list[float]) -> tuple[float, float]:
     return statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = _bench_settings(Path(tmp))
+        settings = bench_settings(Path(tmp))
         stack.up(settings)
         ensure_topics(settings)
         setup_indices(connect(settings.search), settings.search.index_prefix)
@@ -160,12 +160,12 @@ def main() -> None:
             f"batch {settings.classify.batch_size})"
     rows = [("classify off", plain, plain_lat), (f"classify on: {model}", full, full_lat)]
     table = "\n".join(
-        f"| {name} | {tput:,.0f} posts/s | {tput / base:.2f} | {_percentiles(lat)[0] * 1000:,.0f} ms | "
-        f"{_percentiles(lat)[1] * 1000:,.0f} ms ({len(lat)}/{LATENCY_POSTS}) |"
+        f"| {name} | {tput:,.0f} posts/s | {tput / base:.2f} | {percentiles(lat)[0] * 1000:,.0f} ms | "
+        f"{percentiles(lat)[1] * 1000:,.0f} ms ({len(lat)}/{LATENCY_POSTS}) |"
         for name, tput, lat in rows)
     section = (
         f"\n## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — pipeline end to end (validate → enrich → classify → index)\n\n"
-        f"Machine: {_machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each. "
+        f"Machine: {machine()}. Local stack: Kafka 4.0 (KRaft) + OpenSearch 2.19, one node each. "
         f"Throughput: {THROUGHPUT_POSTS} posts from posts.raw until all are searchable; latency: publish → "
         f"searchable at {LATENCY_RATE} posts/s. Baseline: validate + enrich + bulk index directly, no Kafka, "
         f"no classify = {base:,.0f} posts/s.\n\n"

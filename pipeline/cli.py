@@ -265,10 +265,12 @@ def _alerts_summary(settings: Settings, alerts: list) -> None:
     where = f"delivered to {destinations} destination(s)" if destinations else (
         "no Slack or webhook configured (LUISTER_NOTIFY__SLACK), so nothing was sent")
     out.print(f"\n[bold]{len(alerts)}[/bold] alerts this run on topic {settings.kafka.topic_prefix}alerts; {where}:")
-    table = Table("severity", "monitor", "rule", "window (UTC)", "posts", "summary")
+    table = Table("severity", "monitor", "rule", "window start (UTC)", "posts", "first post")
+    table.columns[-1].no_wrap, table.columns[-1].overflow = True, "ellipsis"
     for alert in sorted(alerts, key=lambda a: (a.monitor_id, a.window_start)):
+        first = alert.posts[0].text if alert.posts else ""
         table.add_row(alert.severity.value, alert.monitor_id, alert.rule_id, f"{alert.window_start:%Y-%m-%d %H:%M}",
-                      str(alert.count), alert.summary[:100])
+                      str(alert.count), " ".join(first.split()))
     out.print(table)
 
 

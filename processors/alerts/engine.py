@@ -19,7 +19,7 @@ evidence, so the notifier needs no lookup.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,8 +33,10 @@ from processors.relevance.monitors import Monitor
 from schemas import Alert, AlertPost, EnrichedPost
 from schemas.alert import MAX_EVIDENCE
 
-# A published alert id is remembered this long after its window ended: a late post for that window cannot
-# alert twice. Spike rules ignore posts older than their kept windows anyway; this bounds the per-post rules.
+# A published alert id is remembered until the rule's newest published window ends this much later, and a
+# per-post rule ignores posts whose window ended longer before that: so a late post cannot alert twice.
+# Event time, not the clock: a replay of last month alerts once per window too. (Spike rules ignore posts
+# older than their kept windows anyway.)
 FIRED_KEPT = timedelta(days=2)
 
 
@@ -65,7 +67,9 @@ def observe(rule: Rule, monitor: Monitor, state: RuleState, post: EnrichedPost, 
     if isinstance(rule, match.MatchRule | influencer.InfluencerRule):
         module = match if isinstance(rule, match.MatchRule) else influencer
         alert = module.evaluate(rule, monitor.id, post, now)
-        return ([] if alert is None else [_with_posts(alert, {post.post_id: snapshot(post)})]), state
+        if alert is None or alert.window_end < _forget_before(state):
+            return [], state
+        return [_with_posts(alert, {post.post_id: snapshot(post)})], state
     if isinstance(rule, VolumeSpikeRule):
         windows = volume.add(state.volume, post, rule)
         if windows is state.volume:
@@ -87,9 +91,9 @@ def observe(rule: Rule, monitor: Monitor, state: RuleState, post: EnrichedPost, 
 
 
 def tick(rule: Rule, monitor: Monitor, state: RuleState, now: datetime) -> tuple[list[Alert], RuleState]:
-    """What ``rule`` does as time passes: the unanswered rule's alerts for posts past their SLA (as
-    candidates for ``release``); every rule forgets published ids older than FIRED_KEPT."""
-    fired = {alert_id: end for alert_id, end in state.fired.items() if end >= now - FIRED_KEPT}
+    """What ``rule`` does as time passes: the unanswered rule's alerts for posts past their SLA at ``now``
+    (as candidates for ``release``); every rule forgets published ids older than FIRED_KEPT (see there)."""
+    fired = {alert_id: end for alert_id, end in state.fired.items() if end >= _forget_before(state)}
     if len(fired) != len(state.fired):
         state = state.model_copy(update={"fired": fired})
     if not isinstance(rule, UnansweredRule) or not state.waiting:
@@ -124,6 +128,13 @@ def release(rule: Rule, state: RuleState, candidates: Sequence[Alert]) -> tuple[
     if not published and fired == state.fired:
         return [], state
     return published, state.model_copy(update={"fired": fired, "last_window": last})
+
+
+def _forget_before(state: RuleState) -> datetime:
+    """Window ends before this are forgotten: FIRED_KEPT before the newest published window's end."""
+    if not state.fired:
+        return datetime.min.replace(tzinfo=UTC)  # nothing published yet: no post is too old
+    return max(state.fired.values()) - FIRED_KEPT
 
 
 def _grouped(rule: Rule, candidates: Iterable[Alert]) -> list[Alert]:

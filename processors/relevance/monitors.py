@@ -59,7 +59,7 @@ class Monitor(BaseModel):
     rules: list[Rule] = Field(
         default_factory=list,
         description="Alert rules (processors/alerts/: match, volume_spike, negative_spike, influencer, "
-        "unanswered); validated at load. The alerting role that evaluates them is not built yet (issue 7).",
+        "unanswered); validated at load, run on every post of the monitor by the alerts worker.",
     )
 
     _query = field_validator("query")(_check_query)
