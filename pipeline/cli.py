@@ -192,6 +192,10 @@ def run(
         if report.failed:
             _fail(f"{report.failed} records could not be published: {report.errors[:3]}")
         _wait_processed(settings, bar, timeout)
+    # The unanswered rule is checked every alerts.tick_s: one more check sees this run's waiting posts.
+    time.sleep(settings.alerts.tick_s + 1)
+    with _progress() as bar:
+        _wait_processed(settings, bar, timeout)
     _summary(settings, report.sent, progress.read_dead_letters(settings, since=dead_before))
     _alerts_summary(settings, progress.read_records(settings, Topic.ALERTS, since=alerts_before))
     out.print("next: [bold].venv/bin/luister search 'storing OR vertraging' --sentiment negative[/bold]   "
@@ -264,13 +268,14 @@ def _alerts_summary(settings: Settings, alerts: list) -> None:
     destinations = len(settings.notify.slack) + len(settings.notify.webhooks)
     where = f"delivered to {destinations} destination(s)" if destinations else (
         "no Slack or webhook configured (LUISTER_NOTIFY__SLACK), so nothing was sent")
-    out.print(f"\n[bold]{len(alerts)}[/bold] alerts this run on topic {settings.kafka.topic_prefix}alerts; {where}:")
-    table = Table("severity", "monitor", "rule", "window start (UTC)", "posts", "first post")
-    table.columns[-1].no_wrap, table.columns[-1].overflow = True, "ellipsis"
+    out.print(f"\n[bold]{len(alerts)}[/bold] alerts this run on topic {settings.kafka.topic_prefix}alerts; {where}"
+              + (":" if alerts else "."))
+    if not alerts:
+        return
+    table = Table("severity", "monitor", "rule", "window start (UTC)", "posts")
     for alert in sorted(alerts, key=lambda a: (a.monitor_id, a.window_start)):
-        first = alert.posts[0].text if alert.posts else ""
         table.add_row(alert.severity.value, alert.monitor_id, alert.rule_id, f"{alert.window_start:%Y-%m-%d %H:%M}",
-                      str(alert.count), " ".join(first.split()))
+                      str(alert.count))
     out.print(table)
 
 

@@ -219,7 +219,7 @@ class AlertsSettings(BaseModel):
         0.1, gt=0, description="A partial batch is judged after this long (bounds alert latency)."
     )
     tick_s: float = Field(
-        15.0, gt=0, description="How often time-driven rules (unanswered) are checked and old alert ids forgotten."
+        5.0, gt=0, description="How often time-driven rules (unanswered) are checked and old alert ids forgotten."
     )
 
 

@@ -33,8 +33,8 @@ from processors.relevance.monitors import Monitor
 from schemas import Alert, AlertPost, EnrichedPost
 from schemas.alert import MAX_EVIDENCE
 
-# A published alert id is remembered until the rule's newest published window ends this much later, and a
-# per-post rule ignores posts whose window ended longer before that: so a late post cannot alert twice.
+# A published alert id is remembered until the rule's newest published window ends this much later, and no
+# alert of a window that ended longer before that is published: so a late post or a replay cannot alert twice.
 # Event time, not the clock: a replay of last month alerts once per window too. (Spike rules ignore posts
 # older than their kept windows anyway.)
 FIRED_KEPT = timedelta(days=2)
@@ -67,9 +67,7 @@ def observe(rule: Rule, monitor: Monitor, state: RuleState, post: EnrichedPost, 
     if isinstance(rule, match.MatchRule | influencer.InfluencerRule):
         module = match if isinstance(rule, match.MatchRule) else influencer
         alert = module.evaluate(rule, monitor.id, post, now)
-        if alert is None or alert.window_end < _forget_before(state):
-            return [], state
-        return [_with_posts(alert, {post.post_id: snapshot(post)})], state
+        return ([] if alert is None else [_with_posts(alert, {post.post_id: snapshot(post)})]), state
     if isinstance(rule, VolumeSpikeRule):
         windows = volume.add(state.volume, post, rule)
         if windows is state.volume:
@@ -111,14 +109,15 @@ def release(rule: Rule, state: RuleState, candidates: Sequence[Alert]) -> tuple[
 
     Candidates with one id are one alert: per-post rules merge them (count and evidence grow), a spike
     rule keeps the newest (its count is the window's latest). An id published before is not published
-    again. With a cooldown, an alert whose window starts less than ``cooldown_minutes`` after the last
-    published window's start is dropped, and remembered as handled so it stays dropped.
+    again, nor one whose window ended FIRED_KEPT before the newest published one's (its id may be
+    forgotten). With a cooldown, an alert whose window starts less than ``cooldown_minutes`` after the
+    last published window's start is dropped, and remembered as handled so it stays dropped.
     """
     published: list[Alert] = []
     fired, last = dict(state.fired), state.last_window
-    cooldown = timedelta(minutes=rule.cooldown_minutes)
+    cooldown, too_old = timedelta(minutes=rule.cooldown_minutes), _forget_before(state)
     for alert in _grouped(rule, candidates):
-        if alert.alert_id in fired:
+        if alert.alert_id in fired or alert.window_end < too_old:
             continue
         fired[alert.alert_id] = alert.window_end
         if last is not None and cooldown and last <= alert.window_start < last + cooldown:
