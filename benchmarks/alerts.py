@@ -29,7 +29,7 @@ from typing import Any
 from kafka.admin import KafkaAdminClient
 from pydantic import SecretStr
 
-from benchmarks.e2e import RESULTS, bench_settings, machine, percentiles
+from benchmarks.e2e import bench_settings, machine, percentiles, record
 from crawlers.publish import RawPublisher
 from pipeline import stack
 from pipeline.search import connect, drop_indices, posts_index, setup_indices
@@ -325,11 +325,7 @@ def main() -> None:
         f"alert / searchable (p50) |\n| --- | --- | --- | --- | --- | --- |\n"
         f"{table}\n\n{notes}\n"
     )
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n")
-    with RESULTS.open("a") as f:
-        f.write(section)
-    print(section)
+    record(section)
 
 
 if __name__ == "__main__":

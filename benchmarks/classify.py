@@ -17,9 +17,8 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
-from benchmarks.e2e import machine
+from benchmarks.e2e import machine, record
 from pipeline.model.build import evaluate, test_file
 from pipeline.model.train import read_corpus
 from pipeline.settings import Settings
@@ -27,7 +26,6 @@ from pipeline.settings import Settings
 BACKENDS = ("torch", "onnx", "onnx-int8")
 BATCH_SIZES = (1, 8, 16, 32, 64)
 POSTS = 256  # per measurement: the test split's texts, cycled (short posts and long reviews)
-RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
 def texts(n: int = POSTS) -> list[str]:
@@ -78,9 +76,7 @@ def main() -> None:
         cells = " | ".join(f"{r['rates'][str(b)]:,.0f}/s ({r['rates'][str(b)] / base:.1f}×)" for b in BATCH_SIZES)
         lines.append(f"| {r['backend']} | {cells} | {r['peak_mib']:,.0f} MiB | {r['load_s']:.1f} s | "
                      f"{s.sentiment_macro_f1:.3f} | {s.intent_macro_f1:.3f} |")
-    with RESULTS.open("a", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    record("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

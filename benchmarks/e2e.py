@@ -38,6 +38,15 @@ LATENCY_RATE = 30  # posts/s: a busy brand in a crisis, well below capacity, so 
 RESULTS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 
 
+def record(section: str) -> None:
+    """Append a results section to BENCHMARKS.md (created when missing) and print it."""
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n")
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write(section)
+    print(section)
+
+
 def bench_settings(tmp: Path) -> Settings:
     settings = Settings()
     name = f"bench-{uuid.uuid4().hex[:8]}"
@@ -173,11 +182,7 @@ def main() -> None:
         f"{table}\n\n"
         f"Classify on / off: {full / plain:.2f} of the throughput.\n"
     )
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n")
-    with RESULTS.open("a") as f:
-        f.write(section)
-    print(section)
+    record(section)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from schemas import DeadLetter, DeadReason
 
@@ -41,4 +42,14 @@ def make_dead_letter(
         payload_truncated=len(payload) > keep_bytes,
         failed_at=now,
         worker=worker,
+    )
+
+
+def dead_letter_of(event: Any, *, stage: str, reason: DeadReason, error: str, topic: str, worker: str,
+                   keep_bytes: int) -> DeadLetter:
+    """The DeadLetter for a record a faust agent read (``event``: its value, key, partition and offset)."""
+    return make_dead_letter(
+        event.value, event.key, stage=stage, reason=reason, error=error, topic=topic,
+        partition=event.message.partition, offset=event.message.offset, worker=worker,
+        keep_bytes=keep_bytes, now=datetime.now(UTC),
     )

@@ -1,4 +1,4 @@
-"""Logging and metrics: structlog for events, Prometheus counters for outcomes.
+"""Logging and metrics: structlog for events, Prometheus counters for outcomes, secrets kept out of logs.
 
 Outcome labels come from a fixed vocabulary, never from free text, so
 dashboards and alerts on them stay stable.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 
 import structlog
 from prometheus_client import Counter
@@ -50,3 +51,32 @@ def configure_logging(level: str, fmt: str) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
     )
+
+
+# httpx logs every request line ("HTTP Request: POST <url>", query string included) at INFO on this logger.
+HTTPX_LOG = logging.getLogger("httpx")
+
+
+class Redact(logging.Filter):
+    """Replaces each of some secret strings by '***' in the records of the logger it is added to.
+
+    A filter rather than a quieter logger: a logger's level is the whole process's, and other code may
+    want the (redacted) lines.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted(set(secrets) - {""}, key=len, reverse=True)  # longest first: no half-hidden secret
+
+    def hide(self, text: str) -> str:
+        """``text`` with every secret replaced by '***'."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        hidden = self.hide(message)
+        if hidden != message:
+            record.msg, record.args = hidden, None
+        return True

@@ -20,7 +20,6 @@ never wait for real.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from pydantic import SecretStr
 
 from crawlers.connectors.base import FetchError, Status
 from crawlers.retry_after import parse_retry_after
+from pipeline.observability import HTTPX_LOG, Redact
 
 log = structlog.get_logger("luister.connectors.http")
 
@@ -103,11 +103,11 @@ class ApiClient:
     ) -> None:
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         self._token_params: dict[str, str] = {}
-        self._redaction: _RedactSecret | None = None
+        self._redaction: Redact | None = None
         if token is not None and token_param:
             self._token_params[token_param] = token.get_secret_value()
-            self._redaction = _RedactSecret(token.get_secret_value())
-            _HTTPX_LOG.addFilter(self._redaction)
+            self._redaction = Redact({token.get_secret_value(), quote(token.get_secret_value(), safe="")})
+            HTTPX_LOG.addFilter(self._redaction)
         elif token is not None:
             headers["Authorization"] = f"Bearer {token.get_secret_value()}"
         self._client = httpx.Client(
@@ -182,7 +182,7 @@ class ApiClient:
     def close(self) -> None:
         self._client.close()
         if self._redaction is not None:
-            _HTTPX_LOG.removeFilter(self._redaction)
+            HTTPX_LOG.removeFilter(self._redaction)
             self._redaction = None
 
     def _pause(self, attempt: int, error: FetchError) -> None:
@@ -218,26 +218,6 @@ class ApiClient:
             raise FetchError(Status.RATE_LIMITED, f"no requests left, window resets in {wait:.0f} s")
         log.info("connector_wait", status=str(Status.RATE_LIMITED), wait_s=round(wait, 1))
         self._sleep(wait)
-
-
-# httpx logs every request line, query string included, at INFO on this logger.
-_HTTPX_LOG = logging.getLogger("httpx")
-
-
-class _RedactSecret(logging.Filter):
-    """Replaces one secret (and its URL-encoded form) by '***' in the records of a logger."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self._forms = {secret, quote(secret, safe="")}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(form in message for form in self._forms):
-            for form in self._forms:
-                message = message.replace(form, "***")
-            record.msg, record.args = message, None
-        return True
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -35,6 +35,7 @@ from pydantic import SecretStr
 from crawlers.retry_after import parse_retry_after
 from pipeline.notify.slack import alert_message
 from pipeline.notify.webhook import headers, webhook_body
+from pipeline.observability import HTTPX_LOG, Redact
 from schemas import Alert
 
 log = structlog.get_logger("luister.notify")
@@ -154,14 +155,14 @@ async def deliver(
     destination can see an alert twice; the alert id says which.
     """
     url = destination.url.get_secret_value()
-    forms = _url_forms(url)
+    redact = Redact(_url_forms(url))
     backoff = min(initial_s, max_s)
     attempt = 0
-    with _hidden_from_httpx_logs(forms):
+    with _filtered(HTTPX_LOG, redact):
         while True:
             attempt += 1
             body, request_headers = make_request()
-            outcome, status = await _post(client, url, forms, body, request_headers, clock)
+            outcome, status = await _post(client, url, redact, body, request_headers, clock)
             if isinstance(outcome, Delivered):
                 log.info("alert_delivered", destination=destination.name, status=status, attempts=attempt)
                 return outcome
@@ -179,20 +180,20 @@ async def deliver(
 
 
 async def _post(
-    client: httpx.AsyncClient, url: str, forms: list[str], body: bytes, request_headers: Mapping[str, str],
+    client: httpx.AsyncClient, url: str, redact: Redact, body: bytes, request_headers: Mapping[str, str],
     clock: Callable[[], datetime],
 ) -> tuple[Outcome, int | str]:
     """One attempt: its outcome, and the status to log (the HTTP status, or why there was none).
 
-    ``forms`` are the URL's spellings (``_url_forms``), hidden in the response body before it can become
-    a reason."""
+    ``redact`` hides the URL's spellings (``_url_forms``) in the response body before it can become a
+    reason."""
     try:
         response = await client.post(url, content=body, headers=request_headers, follow_redirects=False)
     except (httpx.UnsupportedProtocol, httpx.InvalidURL):  # configuration: no retry can fix it
         return Refused("the destination's URL is not an http(s) URL"), "invalid_url"
     except httpx.TransportError:  # refused, reset, timed out: the destination may be back soon
         return Retry(), "no_response"
-    outcome = judge(response.status_code, response.headers, _hidden(response.text, forms), clock())
+    outcome = judge(response.status_code, response.headers, redact.hide(response.text), clock())
     return outcome, response.status_code
 
 
@@ -228,40 +229,11 @@ def _httpx_spelling(url: str) -> str:
         return url
 
 
-def _hidden(text: str, forms: list[str]) -> str:
-    """``text`` with every form of a URL replaced by '***' (a receiver's error page may echo its path)."""
-    for form in forms:
-        text = text.replace(form, "***")
-    return text
-
-
-# httpx logs every request line ("HTTP Request: POST <url> ...") at INFO on this logger.
-_HTTPX_LOG = logging.getLogger("httpx")
-
-
 @contextmanager
-def _hidden_from_httpx_logs(forms: list[str]) -> Iterator[None]:
-    """While inside, httpx's records show '***' for each of ``forms``.
-
-    A filter rather than a quieter httpx logger: the level is the whole process's, and other code (the
-    connectors) keeps its own, redacted, request lines.
-    """
-    hide = _HideForms(forms)
-    _HTTPX_LOG.addFilter(hide)
+def _filtered(logger: logging.Logger, redact: Redact) -> Iterator[None]:
+    """While inside, ``logger``'s records show '***' for the URL (httpx's request line names it)."""
+    logger.addFilter(redact)
     try:
         yield
     finally:
-        _HTTPX_LOG.removeFilter(hide)
-
-
-class _HideForms(logging.Filter):
-    def __init__(self, forms: list[str]) -> None:
-        super().__init__()
-        self._forms = forms
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        hidden = _hidden(message, self._forms)
-        if hidden != message:
-            record.msg, record.args = hidden, None
-        return True
+        logger.removeFilter(redact)

@@ -10,14 +10,13 @@ indexed twice.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import faust
 import structlog
 from pydantic import ValidationError
 
 from pipeline.app import raw_topic
-from pipeline.dead_letter import make_dead_letter
+from pipeline.dead_letter import dead_letter_of
 from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.observability import count
 from pipeline.search import LayoutError, LifecycleUnsupported, SearchClient, SearchUnavailable, connect, index_posts, setup_indices
@@ -85,11 +84,8 @@ def register(app: faust.App, settings: Settings) -> None:
     conf = settings.indexer
 
     def dead_letter(event: faust.EventT, reason: DeadReason, error: str) -> tuple[faust.TopicT, bytes | None, bytes]:
-        letter = make_dead_letter(
-            event.value, event.key, stage=STAGE, reason=reason, error=error, topic=topic(settings, Topic.ENRICHED),
-            partition=event.message.partition, offset=event.message.offset, worker=app.conf.id,
-            keep_bytes=settings.worker.dead_letter_payload_bytes, now=datetime.now(UTC),
-        )
+        letter = dead_letter_of(event, stage=STAGE, reason=reason, error=error, topic=topic(settings, Topic.ENRICHED),
+                                worker=app.conf.id, keep_bytes=settings.worker.dead_letter_payload_bytes)
         log.warning("dead_letter", stage=STAGE, reason=reason.value, error=error[:300])
         return (dead, event.key, letter.to_bytes())
 

@@ -27,7 +27,7 @@ import structlog
 from pydantic import ValidationError
 
 from pipeline.app import raw_topic
-from pipeline.dead_letter import make_dead_letter
+from pipeline.dead_letter import dead_letter_of
 from pipeline.dedupe_store import SqliteStore
 from pipeline.delivery import send_all, unfinished_batch_is_a_crash
 from pipeline.notify.send import Destination, Refused, deliver, request
@@ -66,11 +66,8 @@ def register(app: faust.App, settings: Settings) -> None:
         log.warning("no_destinations", hint="set LUISTER_NOTIFY__SLACK or LUISTER_NOTIFY__WEBHOOKS")
 
     def dead_letter(event: faust.EventT, reason: DeadReason, error: str) -> tuple[faust.TopicT, bytes | None, bytes]:
-        letter = make_dead_letter(
-            event.value, event.key, stage=STAGE, reason=reason, error=error, topic=topic(settings, Topic.ALERTS),
-            partition=event.message.partition, offset=event.message.offset, worker=app.conf.id,
-            keep_bytes=settings.worker.dead_letter_payload_bytes, now=datetime.now(UTC),
-        )
+        letter = dead_letter_of(event, stage=STAGE, reason=reason, error=error, topic=topic(settings, Topic.ALERTS),
+                                worker=app.conf.id, keep_bytes=settings.worker.dead_letter_payload_bytes)
         log.error("dead_letter", stage=STAGE, reason=reason.value, error=error[:300])
         return (dead, event.key, letter.to_bytes())
 

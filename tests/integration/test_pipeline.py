@@ -173,14 +173,6 @@ NEWS = (
 )
 
 
-def indexed_docs(settings: Settings) -> dict[str, dict]:
-    client = connect(settings.search)
-    index = posts_index(settings.search.index_prefix)
-    client.refresh(index)
-    response = client.search(index, {"size": 100, "query": {"match_all": {}}})
-    return {hit["_source"]["post_id"]: hit["_source"] for hit in response["hits"]["hits"]}
-
-
 def test_relevance_and_dedupe_in_the_stream_and_dedupe_state_survives_a_crash(env):
     """Irrelevant posts are dropped; copies found after a SIGKILL of the ingest worker point at an
     original seen before it: the dedupe state survived the crash."""
