@@ -96,7 +96,12 @@ def run_rules(posts: Iterable[EnrichedPost], monitors: dict[str, Monitor], state
         for monitor_id in post.monitors:
             monitor = monitors.get(monitor_id)
             for rule in monitor.rules if monitor else ():
-                found, state = observe(rule, monitor, states.get(monitor, rule), post, now)
+                try:
+                    found, state = observe(rule, monitor, states.get(monitor, rule), post, now)
+                except Exception:  # a bug in a rule must not stop alerting: this post is skipped for this rule
+                    log.exception("rule_error", monitor=monitor_id, rule=rule.id, post_id=post.post_id)
+                    count(STAGE, "invalid")
+                    continue
                 states.put(monitor, rule, state)
                 candidates.setdefault((monitor_id, rule.id), []).extend(found)
     return _release(monitors, states, candidates)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import faust
 import httpx
 import structlog
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from pipeline.app import raw_topic
 from pipeline.dead_letter import dead_letter_of
@@ -49,6 +49,8 @@ def destinations(conf: NotifySettings) -> list[Destination]:
     slack = [Destination(name("slack", u.get_secret_value()), "slack", u, None) for u in conf.slack]
     hooks = [Destination(name("webhook", w.url.get_secret_value()), "webhook", w.url, w.secret)
              for w in conf.webhooks]
+    if conf.dry_run and not slack + hooks:  # a dry run shows what Slack would get even before one is set up
+        return [Destination("slack-dry-run", "slack", SecretStr("https://hooks.slack.com/services/dry/run"))]
     return slack + hooks
 
 
