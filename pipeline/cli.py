@@ -192,8 +192,8 @@ def run(
         if report.failed:
             _fail(f"{report.failed} records could not be published: {report.errors[:3]}")
         _wait_processed(settings, bar, timeout)
-    # The unanswered rule is checked every alerts.tick_s: one more check sees this run's waiting posts.
-    time.sleep(settings.alerts.tick_s + 1)
+    # Unanswered posts are judged by the wall clock once the stream is quiet, every alerts.tick_s.
+    time.sleep(settings.alerts.quiet_s + settings.alerts.tick_s + 1)
     with _progress() as bar:
         _wait_processed(settings, bar, timeout)
     _summary(settings, report.sent, progress.read_dead_letters(settings, since=dead_before))

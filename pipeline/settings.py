@@ -221,6 +221,10 @@ class AlertsSettings(BaseModel):
     tick_s: float = Field(
         5.0, gt=0, description="How often time-driven rules (unanswered) are checked and old alert ids forgotten."
     )
+    quiet_s: float = Field(
+        10.0, gt=0, description="After this long without posts, unanswered posts are judged by the wall clock "
+        "instead of the newest post's time (which keeps a backlog's replies from coming 'too late')."
+    )
 
 
 class WebhookTarget(BaseModel):

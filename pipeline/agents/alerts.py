@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -131,6 +132,39 @@ def _release(monitors: dict[str, Monitor], states: RuleStates, candidates: dict[
     return published
 
 
+def judging_time(wall: datetime, newest: datetime | None, quiet: bool) -> datetime | None:
+    """The time the unanswered rule judges waits by: the stream's time (the newest ``published_at`` seen)
+    while posts flow, the wall clock once the stream has been quiet; None before any post.
+
+    While a backlog is worked off (a replay, a connector catching up, this worker restarted after an
+    outage) the wall clock is far ahead of the posts: judged by it, every question in the backlog would
+    be overdue before its reply, a few batches later, is seen. The stream's time waits for the reply;
+    the wall clock, once the stream is quiet, still catches a question nobody answers at night.
+    """
+    if quiet:
+        return wall
+    return None if newest is None else min(wall, newest)
+
+
+class StreamClock:
+    """The newest ``published_at`` the worker has seen and when it last saw a post: ``judging_time``'s inputs."""
+
+    def __init__(self, quiet_s: float) -> None:
+        self._quiet_s = quiet_s
+        self._newest: datetime | None = None
+        self._last_post = time.monotonic()
+
+    def saw(self, posts: list[EnrichedPost]) -> None:
+        if posts:
+            newest = max(post.published_at for post in posts)
+            self._newest = newest if self._newest is None else max(self._newest, newest)
+            self._last_post = time.monotonic()
+
+    def judging_time(self) -> datetime | None:
+        quiet = time.monotonic() - self._last_post >= self._quiet_s
+        return judging_time(datetime.now(UTC), self._newest, quiet)
+
+
 def decode(events: Iterable[faust.EventT]) -> list[EnrichedPost]:
     """The batch's valid posts; an invalid record is logged and skipped (the indexer dead-letters it)."""
     posts = []
@@ -166,18 +200,25 @@ def register(app: faust.App, settings: Settings) -> None:
             log.info("alert", alert_id=alert.alert_id, rule_type=alert.rule_type, count=alert.count)
         count(STAGE, "published", len(alerts))
 
+    stream = StreamClock(conf.quiet_s)
+
     @app.timer(interval=conf.tick_s)
     async def check_unanswered() -> None:
+        at = stream.judging_time()
+        if at is None:
+            return
         async with lock, unfinished_batch_is_a_crash(STAGE):
-            await publish(check_time(monitors, states, datetime.now(UTC)))
+            await publish(check_time(monitors, states, at))
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def judge_posts(stream: faust.StreamT) -> None:
         async for events in stream.take_events(conf.batch_size, within=conf.batch_window_s):
             async with lock, unfinished_batch_is_a_crash(STAGE):
                 fresh = [e for e in events if e.message.offset > states.applied(source_name, e.message.partition)]
-                alerts = run_rules(decode(fresh), monitors, states, datetime.now(UTC))
+                posts = decode(fresh)
+                alerts = run_rules(posts, monitors, states, datetime.now(UTC))
                 for event in fresh:
                     states.mark(source_name, event.message.partition, event.message.offset)
                 await publish(alerts)
             count(STAGE, "replayed", len(events) - len(fresh))
+            stream.saw(posts)

@@ -8,11 +8,11 @@ import pytest
 from pydantic import SecretStr
 
 from pipeline.agents import alerts as agent
-from pipeline.agents.alerts import RuleStates, run_rules
+from pipeline.agents.alerts import RuleStates, check_time, judging_time, run_rules
 from pipeline.dedupe_store import SqliteStore
 from pipeline.settings import NotifySettings, WebhookTarget
 from pipeline.sinks.notifier import destinations
-from processors.alerts import MatchRule, VolumeSpikeRule
+from processors.alerts import MatchRule, UnansweredRule, VolumeSpikeRule
 from processors.relevance.monitors import Monitor
 from tests.unit.alerts.posts import AT, NOW, post
 
@@ -97,3 +97,32 @@ def test_destinations_are_named_by_a_digest_of_their_url_and_a_dry_run_always_ha
     assert names == [d.name for d in destinations(conf)]  # stable: the delivered record's key
     assert destinations(NotifySettings()) == []
     assert [d.kind for d in destinations(NotifySettings(dry_run=True))] == ["slack"]
+
+
+def test_unanswered_waits_are_judged_by_the_stream_while_it_flows_and_by_the_clock_once_quiet():
+    wall = NOW + timedelta(days=10)  # working off a backlog ten days old
+    assert judging_time(wall, None, quiet=False) is None  # nothing seen yet: no judgement
+    assert judging_time(wall, NOW, quiet=False) == NOW
+    assert judging_time(wall, NOW, quiet=True) == wall
+    assert judging_time(NOW, NOW + timedelta(hours=1), quiet=False) == NOW  # a post from the future: the clock caps it
+
+
+def test_a_question_answered_later_in_a_backlog_does_not_alert(store_path):
+    rule = UnansweredRule(id="wachten", sla_minutes=60)
+    brand = {"bestelbaas": Monitor(id="bestelbaas", name="B", query="bestelbaas", owned_accounts=["bestelbaas"],
+                                   rules=[rule])}
+    states = RuleStates(SqliteStore(store_path))
+    question = post(intent="question", addressed=["bestelbaas"])
+    run_rules([question], brand, states, NOW)
+    states.commit()
+    wall = AT + timedelta(days=10)
+    assert len(check_time(brand, states, wall)) == 1  # by the wall clock it is overdue at once
+    states.rollback()  # (that check never happened)
+    assert list(states.get(brand["bestelbaas"], rule).waiting) == [question.post_id]
+    # by the stream's time (the question is the newest post) it is not, and the reply comes next
+    assert check_time(brand, states, judging_time(wall, question.published_at, quiet=False)) == []
+    reply = post(handle="bestelbaas", owned=True, in_reply_to=question.post_id, intent="other",
+                 at=AT + timedelta(minutes=20))
+    run_rules([reply], brand, states, NOW)
+    assert check_time(brand, states, wall) == []
+
