@@ -200,15 +200,16 @@ def register(app: faust.App, settings: Settings) -> None:
             log.info("alert", alert_id=alert.alert_id, rule_type=alert.rule_type, count=alert.count)
         count(STAGE, "published", len(alerts))
 
-    stream = StreamClock(conf.quiet_s)
+    clock = StreamClock(conf.quiet_s)
 
     @app.timer(interval=conf.tick_s)
     async def check_unanswered() -> None:
-        at = stream.judging_time()
+        at = clock.judging_time()
         if at is None:
             return
         async with lock, unfinished_batch_is_a_crash(STAGE):
-            await publish(check_time(monitors, states, at))
+            fired = datetime.now(UTC)  # `at` may be the stream's time; an alert's created_at is when it fired
+            await publish([a.model_copy(update={"created_at": fired}) for a in check_time(monitors, states, at)])
 
     @app.agent(source, concurrency=1)  # >1 can commit past unprocessed records (faust-streaming #606)
     async def judge_posts(stream: faust.StreamT) -> None:
@@ -221,4 +222,4 @@ def register(app: faust.App, settings: Settings) -> None:
                     states.mark(source_name, event.message.partition, event.message.offset)
                 await publish(alerts)
             count(STAGE, "replayed", len(events) - len(fresh))
-            stream.saw(posts)
+            clock.saw(posts)

@@ -35,9 +35,12 @@ from schemas.alert import MAX_EVIDENCE
 
 # A published alert id is remembered until the rule's newest published window ends this much later, and no
 # alert of a window that ended longer before that is published: so a late post or a replay cannot alert twice.
-# Event time, not the clock: a replay of last month alerts once per window too. (Spike rules ignore posts
-# older than their kept windows anyway.)
-FIRED_KEPT = timedelta(days=2)
+# Event time, not the clock: a replay of last month alerts once per window too. A month, because history
+# arrives out of order (a crawler's backfill, a replay): a shorter memory would silence a valid first alert of
+# a window that arrives after a newer one. At most one id per window and rule: for 5-minute windows 8,928.
+FIRED_KEPT = timedelta(days=31)
+# Replies remembered for questions not seen yet: out of order, a question comes seconds after its reply.
+MAX_ANSWERED = 1_000
 
 
 class RuleState(BaseModel):
@@ -51,6 +54,10 @@ class RuleState(BaseModel):
     )
     waiting: dict[str, datetime] = Field(
         default_factory=dict, description="unanswered: posts waiting for a reply (post_id -> published_at)."
+    )
+    answered: dict[str, datetime] = Field(
+        default_factory=dict, description="unanswered: posts an owned account replied to (post_id -> reply's "
+        "published_at), the newest MAX_ANSWERED, so a reply seen before its question still counts.",
     )
     posts: dict[str, AlertPost] = Field(
         default_factory=dict, description="Snapshots of the posts that can still be an alert's evidence."
@@ -81,11 +88,16 @@ def observe(rule: Rule, monitor: Monitor, state: RuleState, post: EnrichedPost, 
         tallies = {start: t.negative for start, t in windows.items()}
         state = _keep_evidence(state.model_copy(update={"negative": windows}), post, tallies)
         return _candidate(negative.evaluate(rule, monitor.id, windows, post.published_at, now), state), state
-    waiting = unanswered.observe(state.waiting, post, monitor.owned_accounts, rule)
-    if waiting is state.waiting:
+    replied = unanswered.answers(post, monitor.owned_accounts)
+    answered = state.answered if replied is None else _newest({**state.answered, replied: post.published_at})
+    if post.post_id in answered:  # its reply came first (another partition): it never waits
+        waiting = state.waiting
+    else:
+        waiting = unanswered.observe(state.waiting, post, monitor.owned_accounts, rule)
+    if waiting is state.waiting and answered is state.answered:
         return [], state
     posts = {pid: p for pid, p in {**state.posts, post.post_id: snapshot(post)}.items() if pid in waiting}
-    return [], state.model_copy(update={"waiting": waiting, "posts": posts})
+    return [], state.model_copy(update={"waiting": waiting, "answered": answered, "posts": posts})
 
 
 def tick(rule: Rule, monitor: Monitor, state: RuleState, now: datetime) -> tuple[list[Alert], RuleState]:
@@ -127,6 +139,13 @@ def release(rule: Rule, state: RuleState, candidates: Sequence[Alert]) -> tuple[
     if not published and fired == state.fired:
         return [], state
     return published, state.model_copy(update={"fired": fired, "last_window": last})
+
+
+def _newest(answered: dict[str, datetime]) -> dict[str, datetime]:
+    """``answered`` cut to its MAX_ANSWERED newest replies."""
+    if len(answered) <= MAX_ANSWERED:
+        return answered
+    return dict(sorted(answered.items(), key=lambda item: item[1])[-MAX_ANSWERED:])
 
 
 def _forget_before(state: RuleState) -> datetime:

@@ -56,16 +56,29 @@ def observe(
     ``state`` is not changed; the same state comes back when the post neither waits nor answers. An
     unclassified post (intent unknown) does not wait.
     """
-    owned = {a.lstrip("@").lower() for a in owned_accounts}
-    author = (post.author.handle or "").lstrip("@").lower() if post.author else ""
-    if author in owned:
+    owned = _handles(owned_accounts)
+    if _handles([post.author.handle or ""] if post.author else []) & owned:
         if post.in_reply_to in state:
             return {k: v for k, v in state.items() if k != post.in_reply_to}
         return state
-    addressed = {a.lstrip("@").lower() for a in post.addressed}
+    addressed = _handles(post.addressed)
     if post.intent is not None and post.intent.label in rule.intents and addressed & owned:
         return {**state, post.post_id: post.published_at}
     return state
+
+
+def answers(post: EnrichedPost, owned_accounts: Iterable[str]) -> str | None:
+    """The post_id ``post`` replies to when an owned account wrote it, else None.
+
+    ``observe`` only sees a reply to a post already waiting; a caller that keeps the answered ids
+    can also recognise a reply that arrives before its question (posts on other partitions)."""
+    if post.in_reply_to and post.author and _handles([post.author.handle or ""]) & _handles(owned_accounts):
+        return post.in_reply_to
+    return None
+
+
+def _handles(accounts: Iterable[str]) -> set[str]:
+    return {a.lstrip("@").lower() for a in accounts} - {""}
 
 
 def due(
