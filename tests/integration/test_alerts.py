@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 from pydantic import SecretStr
 
 from crawlers.publish import RawPublisher
@@ -234,3 +234,22 @@ def test_a_dry_run_prints_payloads_in_its_own_group_and_a_refusal_is_dead_letter
     assert "404 no_service" in letters[0].error and "geheimgeheim" not in letters[0].error
     refused = Alert.model_validate_json(base64.b64decode(letters[0].payload_b64))
     assert refused.alert_id == "testmerk:crisis:2026-11-24T09:20:00+00:00"
+
+
+def test_a_record_on_the_alerts_topic_that_is_no_alert_is_dead_lettered_and_delivery_goes_on(env):
+    settings, workers, fake = env
+    alert = Alert(alert_id="testmerk:crisis:2026-11-24T09:20:00+00:00", monitor_id="testmerk", rule_id="crisis",
+                  rule_type="match", severity="critical", window_start=datetime(2026, 11, 24, 9, 20, tzinfo=UTC),
+                  window_end=datetime(2026, 11, 24, 9, 25, tzinfo=UTC), summary="1 post matched 'datalek'.",
+                  count=1, evidence=["x:t1"], created_at=datetime.now(UTC))
+    producer = KafkaProducer(bootstrap_servers=settings.kafka.bootstrap_servers)
+    for value in (b'{"alert_id": "half', alert.to_bytes()):
+        producer.send(topic(settings, Topic.ALERTS), key=b"testmerk", value=value).get(timeout=30)
+    producer.close()
+    workers["notifier"].start()
+    wait_until(lambda: len(fake.requests("/services/")) == 1, 60, "the valid alert in Slack", [workers["notifier"]])
+    wait_until(lambda: len(progress.read_dead_letters(settings)) == 1, 30, "the dead letter", [workers["notifier"]])
+    letter = progress.read_dead_letters(settings)[0]
+    assert (letter.stage, letter.reason.value) == ("notify", "invalid_schema")
+    assert base64.b64decode(letter.payload_b64) == b'{"alert_id": "half'
+    assert slack_ids(fake) == [alert.alert_id]
